@@ -1,0 +1,213 @@
+"""The typed business case: the hub every edge (case file, workbook, engine, rules) converts to and from.
+
+Every field is optional except where a list needs its items, because a draft is a normal
+thing to generate a workbook from: completeness is judged by the rules, not by the model.
+Field names are the case-file keys of the contract in DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CostCategory = Literal[
+    "training",
+    "mentoring",
+    "backfill",
+    "education_provider",
+    "management",
+    "external_staff",
+    "pay",
+    "recruitment",
+    "other",
+]
+Beneficiary = Literal["trust", "department", "patients", "service_users", "staff"]
+BenefitClass = Literal["cash_releasing", "non_cash_releasing", "societal", "unmonetisable"]
+MilestoneStatus = Literal["not_started", "on_track", "at_risk", "late", "complete"]
+Score = Annotated[int, Field(ge=1, le=5)]
+Money = float
+Text = str
+
+
+class Part(BaseModel):
+    """Common settings: unknown keys are refused so a misspelt key is reported, not dropped."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+
+class Summary(Part):
+    service_need: Text | None = None
+    drivers: list[Text] = []
+    overview: Text | None = None
+
+
+class Aim(Part):
+    id: Text | None = None
+    text: Text | None = None
+    benefit: Text | None = None
+    measure: Text | None = None
+
+
+class Stakeholder(Part):
+    name: Text | None = None
+    role: Text | None = None
+    organisation: Text | None = None
+    accountable_to: Text | None = None
+    engagement: Text | None = None
+    expectations: Text | None = None
+
+
+class EducationProvider(Part):
+    name: Text | None = None
+    programme: Text | None = None
+    level: Text | None = None
+    duration_months: int | None = None
+    coordinator: Text | None = None
+
+
+class SkillMixArea(Part):
+    area: Text | None = None
+    band2_wte: float | None = None
+    band3_wte: float | None = None
+    band4_wte: float | None = None
+    registered_wte: float | None = None
+    beds: int | None = None
+    vacancies_wte: float | None = None
+    agency_spend: Money | None = None
+
+
+class CandidateEvidence(Part):
+    area: Text | None = None
+    support_workers: int | None = None
+    surveyed: int | None = None
+    interested: int | None = None
+    eligible: int | None = None
+    median_experience_years: float | None = None
+    prior_training: Text | None = None
+    competencies: Text | None = None
+
+
+class Assumptions(Part):
+    base_year: int = 2027
+    appraisal_years: Annotated[int, Field(ge=1, le=125)] = 10
+    discount_rate: Annotated[float, Field(gt=-1, lt=1)] = 0.035
+    optimism_bias: Annotated[float, Field(ge=0, le=5)] = 0.0
+    price_base_year: int | None = None
+
+
+class Option(Part):
+    id: Text | None = None
+    name: Text | None = None
+    description: Text | None = None
+    do_nothing: bool = False
+    do_minimum: bool = False
+    preferred: bool = False
+    trainees: int | None = None
+    viability: Text | None = None
+    justification: Text | None = None
+    reason_rejected: Text | None = None
+
+
+class CostLine(Part):
+    option: Text | None = None
+    category: CostCategory | None = None
+    description: Text | None = None
+    amounts: list[Money] = []
+
+
+class BenefitLine(Part):
+    option: Text | None = None
+    beneficiary: Beneficiary | None = None
+    category: BenefitClass | None = None
+    description: Text | None = None
+    measure: Text | None = None
+    amounts: list[Money] = []
+
+
+class Risk(Part):
+    id: Text | None = None
+    description: Text | None = None
+    linked_aim: Text | None = None
+    likelihood: Score | None = None
+    impact: Score | None = None
+    owner: Text | None = None
+    mitigation: Text | None = None
+
+
+class Milestone(Part):
+    name: Text | None = None
+    owner: Text | None = None
+    due: dt.date | None = None
+    measure: Text | None = None
+    status: MilestoneStatus | None = None
+
+
+class Timeline(Part):
+    start: dt.date | None = None
+    finish: dt.date | None = None
+    milestones: list[Milestone] = []
+    slippage_measures: list[Text] = []
+
+
+class EvaluationItem(Part):
+    what: Text | None = None
+    measure: Text | None = None
+    when: Text | None = None
+    method: Text | None = None
+    resources: Text | None = None
+    owner: Text | None = None
+
+
+class RolloutStep(Part):
+    area: Text | None = None
+    priority: int | None = None
+    start: dt.date | None = None
+
+
+class Conclusions(Part):
+    starting_point: Text | None = None
+    target: Text | None = None
+    approach: Text | None = None
+    recommendations: list[Text] = []
+    cohort_source: Text | None = None
+    rollout: list[RolloutStep] = []
+    evidence_elsewhere: Text | None = None
+
+
+class Case(Part):
+    """A business case for introducing assistant practitioners, as in the seed guidance."""
+
+    title: Text | None = Field(None, description="Required for a complete case (XC101).")
+    organisation: Text | None = Field(None, description="Required for a complete case (XC101).")
+    department: Text | None = None
+    author: Text | None = None
+    prepared: dt.date | None = None
+    summary: Summary = Summary()
+    aims: list[Aim] = []
+    stakeholders: list[Stakeholder] = []
+    education_provider: EducationProvider = EducationProvider()
+    skill_mix: list[SkillMixArea] = []
+    candidates: list[CandidateEvidence] = []
+    alternative_sources: list[Text] = []
+    assumptions: Assumptions = Assumptions()
+    options: list[Option] = []
+    costs: list[CostLine] = []
+    benefits: list[BenefitLine] = []
+    risks: list[Risk] = []
+    timeline: Timeline = Timeline()
+    evaluation: list[EvaluationItem] = []
+    conclusions: Conclusions = Conclusions()
+
+    def option_ids(self) -> list[str]:
+        """The ids of the options, in order, skipping options without one."""
+        return [o.id for o in self.options if o.id]
+
+    def do_nothing_option(self) -> Option | None:
+        """The first option marked do nothing, if any."""
+        return next((o for o in self.options if o.do_nothing), None)
+
+    def preferred_options(self) -> list[Option]:
+        """Every option marked preferred (a valid case has exactly one)."""
+        return [o for o in self.options if o.preferred]
