@@ -278,7 +278,7 @@ def test_appraise_arrays_checks_its_inputs():
     with pytest.raises(BadInputError):
         appraise_arrays(np.zeros((2, 3)), np.zeros((2, 3)), do_nothing=2)
     with pytest.raises(BadInputError):
-        appraise(make_case([{"id": "A"}], rate=-1.5))
+        appraise_arrays(np.zeros((1, 2)), np.zeros((1, 2)), rate=-1.5)
 
 
 def test_appraise_arrays_does_not_modify_or_alias_its_inputs():
