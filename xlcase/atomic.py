@@ -1,0 +1,51 @@
+"""Outputs written to a temporary file in the target folder and renamed into place: never half a file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from xlcase.errors import OutputExistsError
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success move it into place, on failure remove it.
+
+    Args:
+        path: the output file.
+        force: replace an existing file; without it an existing file is kept and an error raised.
+
+    Raises:
+        OutputExistsError: ``path`` exists and ``force`` is false (checked before and at the rename).
+    """
+    path = Path(path)
+    if path.exists() and not force:
+        raise OutputExistsError("the output file already exists; use --force to replace it", location=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        if force:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if the file appeared meanwhile: never clobber
+            except FileExistsError:
+                raise OutputExistsError("the output file already exists; use --force to replace it",
+                                        location=str(path)) from None
+            except OSError:  # a file system without hard links: the check above has to do
+                os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomically(path: str | Path, text: str, *, force: bool = False) -> None:
+    """Write text to ``path`` through atomic_output."""
+    with atomic_output(path, force=force) as tmp:
+        tmp.write_text(text, encoding="utf-8")

@@ -1,0 +1,92 @@
+"""XC701: formula results saved in a workbook compared with the engine's figures.
+
+Excel and LibreOffice save each formula's last result beside the formula. When those saved
+results disagree with what the engine computes from the same inputs, a formula was
+overwritten with a typed number or the file was saved without recalculating.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from xlcase.appraisal import Appraisal
+from xlcase.findings import Finding
+from xlcase.package import Cell
+from xlcase.reader import Submission
+
+RULE = "XC701"
+RELATIVE_TOLERANCE = 1e-9
+ABSOLUTE_TOLERANCE = 1e-6  # pounds: below a penny's ten-thousandth is rounding, not a disagreement
+RESULT_COLUMNS = {
+    "PV costs": "pv_costs",
+    "PV benefits": "pv_benefits",
+    "NPV": "npv",
+    "NPV vs do nothing": "npv_vs_do_nothing",
+    "BCR": "bcr",
+    "Discounted payback year": "discounted_payback_year",
+    "Cost switching value": "cost_switching_value",
+    "Benefit switching value": "benefit_switching_value",
+}
+
+
+def cached_result_findings(submission: Submission, appraisal: Appraisal) -> list[Finding]:
+    """Every Results and Sensitivity cell whose saved value disagrees with the engine, or that holds no formula."""
+    findings: list[Finding] = []
+    package = submission.package
+    results = package.table("Results")
+    if results is None:
+        return findings
+    by_id = {o.id: o for o in appraisal.options if o.id}
+    for row in package.table_rows("Results"):
+        option = _option_id(row.get("Option"))
+        expected = by_id.get(option) if option else None
+        for header, key in RESULT_COLUMNS.items():
+            cell = row.get(header)
+            want = getattr(expected, key) if expected else None
+            findings.extend(_compare(cell, want, results.sheet, f"{header} of option {option or '(blank)'}"))
+    sensitivity = package.table("Sensitivity")
+    if sensitivity is not None:
+        scenarios = {(r.option, r.scenario.casefold()): r.npv_vs_do_nothing for r in appraisal.sensitivity}
+        for row in package.table_rows("Sensitivity"):
+            option = _option_id(row.get("Option"))
+            for header, cell in row.items():
+                if header in ("Option", "Base case"):
+                    continue
+                want = scenarios.get((option, header.casefold())) if option else None
+                findings.extend(_compare(cell, want, sensitivity.sheet, f"sensitivity '{header}' of option {option}"))
+    return findings
+
+
+def _option_id(cell: Cell | None) -> str | None:
+    if cell is None or cell.value in (None, ""):
+        return None
+    value = cell.value
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _compare(cell: Cell | None, want: Any, sheet: str, what: str) -> list[Finding]:
+    if cell is None:
+        return []
+    got = cell.value
+    if cell.formula is None:
+        if got in (None, ""):
+            return []
+        return [Finding(RULE, "error", f"the formula for {what} has been replaced by a typed value ({got}); "
+                        "restore the formula (copy it from the row above) so the figure follows the inputs",
+                        sheet, cell.ref, "appraisal", got)]
+    if got is None:  # never calculated (written by a program that does not compute): nothing to compare
+        return []
+    if _same(got, want):
+        return []
+    return [Finding(RULE, "error", f"the saved result for {what} is {got} but the inputs give "
+                    f"{'nothing' if want is None else want}; recalculate the workbook (F9 in Excel) and check "
+                    "the formula has not been edited", sheet, cell.ref, "appraisal", got)]
+
+
+def _same(got: Any, want: Any) -> bool:
+    if want is None:
+        return got in (None, "")
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
+        return False
+    return math.isclose(float(got), float(want), rel_tol=RELATIVE_TOLERANCE, abs_tol=ABSOLUTE_TOLERANCE)

@@ -1,0 +1,421 @@
+"""The reader: a filled workbook back to a Case, with the sheet and cell every value came from.
+
+Everything is found by table name, defined name and header text, never by fixed address, so
+inserted rows, moved tables and reordered columns still read. Values a user typed in the wrong
+type become findings at their cell (XC102, XC103, XC104) and the rest of the workbook still reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from xlcase.casefile import key_path
+from xlcase.findings import Finding
+from xlcase.model import Case
+from xlcase.package import Cell, Limits, WorkbookPackage, open_workbook, serial_to_date
+from xlcase.template import (
+    DEFAULT_TEMPLATE,
+    TEMPLATE_PROPERTY,
+    VERSION_PROPERTY,
+    YEAR_HEADER,
+    Column,
+    Field,
+    Table,
+    Template,
+    load_template,
+)
+
+Path_ = tuple[str | int, ...]
+_YEAR = re.compile(r"^\s*" + YEAR_HEADER.format(r"(\d+)") + r"\s*$", re.IGNORECASE)
+_MONEY_TEXT = re.compile(r"^\s*(-)?\s*£?\s*(-)?([0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)\s*(%)?\s*$")
+_BRACKETED = re.compile(r"^\s*\((.*)\)\s*$")
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y", "%d-%m-%Y", "%d.%m.%Y")
+_TRUE = {"yes", "y", "true", "1"}
+_FALSE = {"no", "n", "false", "0"}
+MAX_REPAIR_ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value lives: sheet and cell."""
+
+    sheet: str
+    cell: str
+
+
+@dataclass
+class Submission:
+    """A workbook as read: the case, where each value came from, and what was wrong while reading."""
+
+    path: Path
+    case: Case
+    template: Template
+    template_name: str | None
+    template_version: str | None
+    package: WorkbookPackage
+    locations: dict[Path_, Location] = field(default_factory=dict)
+    problems: list[Finding] = field(default_factory=list)
+
+    def locate(self, *path: str | int) -> Location | None:
+        """The cell of a case value, or of its nearest enclosing row or table (('costs', 3, 'amounts', 2))."""
+        for n in range(len(path), 0, -1):
+            found = self.locations.get(tuple(path[:n]))
+            if found:
+                return found
+        return None
+
+
+def read_workbook(path: str | Path, *, limits: Limits | None = None) -> Submission:
+    """Read a filled workbook into a Case with the location of every value.
+
+    Args:
+        path: the .xlsx (or .xlsm) file; it is opened read-only and never modified.
+        limits: size and zip limits for untrusted files.
+
+    Returns:
+        The submission: case, locations and reading problems as findings.
+
+    Raises:
+        UnreadableWorkbookError: the file cannot be read as an xlsx workbook at all (XC001).
+    """
+    package = open_workbook(path, limits or Limits())
+    return _Reader(package).read()
+
+
+class _Reader:
+    def __init__(self, package: WorkbookPackage) -> None:
+        self.package = package
+        self.problems: list[Finding] = []
+        self.locations: dict[Path_, Location] = {}
+        self.name, self.version = self._template_identity()
+        self.template = self._template()
+
+    def read(self) -> Submission:
+        data: dict[str, Any] = {}
+        for sheet in self.template.sheets:
+            for block in sheet.blocks:
+                if block.table:
+                    self._read_table(block.table, data)
+                for f in block.fields:
+                    self._read_field(f, sheet.section or "file", data)
+        case = self._validate(data)
+        return Submission(
+            path=self.package.path, case=case, template=self.template, template_name=self.name,
+            template_version=self.version, package=self.package, locations=self.locations, problems=self.problems,
+        )
+
+    # -- template identity -------------------------------------------------------------------
+    def _template_identity(self) -> tuple[str | None, str | None]:
+        props = self.package.custom_properties
+        name, version = props.get(TEMPLATE_PROPERTY), props.get(VERSION_PROPERTY)
+        if name is None:
+            name = self._named_text("XlcaseTemplate")
+            version = self._named_text("XlcaseTemplateVersion")
+        return name, version
+
+    def _named_text(self, name: str) -> str | None:
+        cell = self._named_cell(name)
+        return None if cell is None or cell.value is None else str(cell.value)
+
+    def _named_cell(self, name: str) -> Cell | None:
+        target = self.package.resolve(name)
+        if target is None or target[0] not in self.package.sheets:
+            return None
+        return self.package.sheets[target[0]].cell(target[1])
+
+    def _template(self) -> Template:
+        try:
+            return load_template(self.name or DEFAULT_TEMPLATE)
+        except Exception:  # an unknown template name: read with the default one, XC002 reports it
+            return load_template(DEFAULT_TEMPLATE)
+
+    # -- fields ------------------------------------------------------------------------------
+    def _read_field(self, f: Field, section: str, data: dict[str, Any]) -> None:
+        target = self.package.resolve(f.name)
+        if target is None or target[0] not in self.package.sheets:
+            self._problem("XC003", "error", f"the named cell {f.name} ({f.label}) is missing from the workbook",
+                          None, None, section)
+            return
+        sheet, ref = target
+        path = tuple(f.key.split("."))
+        self.locations[path] = Location(sheet, ref)
+        cell = self.package.sheets[sheet].cell(ref)
+        value = self._convert(cell, f.type, None, Location(sheet, ref), section, f.label)
+        if value is not None:
+            _set(data, path, value)
+
+    # -- tables ------------------------------------------------------------------------------
+    def _read_table(self, table: Table, data: dict[str, Any]) -> None:
+        found = self.package.table(table.name)
+        path = tuple(table.key.split("."))
+        if found is None:
+            self._problem("XC003", "error", f"the table {table.name} is missing from the workbook "
+                          "(it may have been deleted or renamed)", None, None, table.section)
+            return
+        first_cell = found.ref.split(":")[0]
+        self.locations[path] = Location(found.sheet, first_cell)
+        columns = self._match_columns(table, found.columns, found.sheet, first_cell)
+        self._check_merged(table, found.sheet, found.ref)
+        items: list[Any] = []
+        for row in self.package.table_rows(table.name):
+            cells = {header: row.get(header) for header in columns}
+            if all(_blank(c) for c in cells.values()):
+                continue
+            index = len(items)
+            first = next((c for c in row.values() if c is not None), None)
+            item = self._read_row(table, columns, cells, path + (index,), found.sheet)
+            if first is not None:
+                self.locations[path + (index,)] = Location(found.sheet, _row_anchor(found.ref, first))
+            items.append(item)
+        if items:
+            _set(data, path, items)
+
+    def _match_columns(self, table: Table, headers: list[str], sheet: str, anchor: str) -> dict[str, Column | int]:
+        """Header text -> template column (or year index), whatever order the user left them in."""
+        by_header = {c.header.strip().casefold(): c for c in table.inputs if c.type != "years"}
+        matched: dict[str, Column | int] = {}
+        for header in headers:
+            year = _YEAR.match(header)
+            if year and table.year_column:
+                matched[header] = int(year.group(1))
+            elif header.strip().casefold() in by_header:
+                matched[header] = by_header[header.strip().casefold()]
+        seen = {c.header for c in matched.values() if isinstance(c, Column)}
+        for column in table.inputs:
+            if column.type != "years" and column.header not in seen and column.required:
+                self._problem("XC003", "error", f"the {table.name} table has no column headed "
+                              f"{column.header!r}", sheet, anchor, table.section)
+        return matched
+
+    def _check_merged(self, table: Table, sheet: str, ref: str) -> None:
+        for merged in self.package.sheets[sheet].merged:
+            if _overlaps(merged, ref):
+                self._problem("XC004", "warning", f"cells {merged} are merged across the {table.name} table; "
+                              "only the first cell's value is read", sheet, merged.split(":")[0], table.section)
+
+    def _read_row(self, table: Table, columns: dict[str, Column | int], cells: dict[str, Cell | None],
+                  path: Path_, sheet: str) -> Any:
+        item: dict[str, Any] = {}
+        amounts: dict[int, float] = {}
+        year_column = table.year_column
+        for header, column in columns.items():
+            cell = cells[header]
+            where = Location(sheet, cell.ref) if cell is not None else None
+            if isinstance(column, int):
+                if cell is None or _blank(cell):
+                    continue
+                self.locations[path + (year_column.key, column)] = where
+                value = self._convert(cell, "years", None, where, table.section, f"{header} of {table.name}")
+                amounts[column] = value if value is not None else 0.0
+                continue
+            key = column.key
+            if cell is not None:
+                self.locations[path + ((key,) if key != "." else ())] = where
+            labels = column.list
+            value = self._convert(cell, column.type, labels, where, table.section, f"{column.header} of {table.name}")
+            if key == ".":
+                return value
+            if value is not None:
+                item[key] = value
+        if year_column is not None and amounts:
+            item[year_column.key] = [amounts.get(t, 0.0) for t in range(max(amounts) + 1)]
+        return item
+
+    # -- values ------------------------------------------------------------------------------
+    def _convert(self, cell: Cell | None, kind: str, list_name: str | None, where: Location | None,
+                 section: str, what: str) -> Any:
+        """A cell's value in the model's type, or None with a finding when it cannot be."""
+        if cell is None or _blank(cell):
+            return None
+        sheet, ref = (where.sheet, where.cell) if where else (None, None)
+        if cell.kind == "e":
+            self._problem("XC104", "error", f"{what} holds the error value {cell.value}", sheet, ref, section,
+                          cell.value)
+            return None
+        if cell.formula is not None and cell.value is None:
+            self._problem("XC105", "warning", f"{what} is a formula with no saved result; open and save the "
+                          "workbook in Excel so its value can be read", sheet, ref, section, "=" + cell.formula)
+            return None
+        value = cell.value
+        try:
+            return self._typed(value, cell, kind, list_name, sheet, ref, section, what)
+        except ValueError as exc:
+            self._problem("XC102", "error", f"{what}: {exc}", sheet, ref, section, value)
+            return None
+
+    def _typed(self, value: Any, cell: Cell, kind: str, list_name: str | None, sheet: str | None,
+               ref: str | None, section: str, what: str) -> Any:
+        if kind in ("text", "longtext", "option", "aim"):
+            return _as_text(value)
+        if kind in ("number", "money", "percent", "years"):
+            return self._number(value, sheet, ref, section, what)
+        if kind in ("integer", "year", "score"):
+            number = self._number(value, sheet, ref, section, what)
+            if number != int(number):
+                raise ValueError(f"expected a whole number, got {_shown(value)}")
+            return int(number)
+        if kind == "date":
+            return self._date(value, cell, sheet, ref, section, what)
+        if kind == "bool":
+            text = _as_text(value).strip().casefold()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError(f"expected Yes or No, got {_shown(value)}")
+        if kind == "choice" and list_name:
+            code = self.template.code(list_name, _as_text(value))
+            if code is None:
+                allowed = ", ".join(self.template.lists[list_name].values())
+                raise ValueError(f"{_shown(value)} is not in the list ({allowed})")
+            return code
+        return value
+
+    def _number(self, value: Any, sheet: str | None, ref: str | None, section: str, what: str) -> float:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a number, got {_shown(value)}")
+        if isinstance(value, (int, float)):
+            return float(value)
+        number = parse_number_text(str(value))
+        if number is None:
+            raise ValueError(f"expected a number, got {_shown(value)}")
+        self._problem("XC103", "warning", f"{what} is a number stored as text ({_shown(value)}); it was read "
+                      f"as {number:,.2f}, but type it as a number", sheet, ref, section, value)
+        return number
+
+    def _date(self, value: Any, cell: Cell, sheet: str | None, ref: str | None, section: str, what: str) -> dt.date:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return serial_to_date(float(value), self.package.date1904)
+        if cell.kind == "d":
+            return dt.date.fromisoformat(str(value)[:10])
+        text = str(value).strip()
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+            self._problem("XC103", "warning", f"{what} is a date typed as text ({_shown(value)}); it was read as "
+                          f"{parsed.isoformat()}, but enter it as a date", sheet, ref, section, value)
+            return parsed
+        raise ValueError(f"expected a date, got {_shown(value)}")
+
+    # -- the model ---------------------------------------------------------------------------
+    def _validate(self, data: dict[str, Any]) -> Case:
+        """Build the Case; a value the model refuses (a score of 7) becomes XC102 at its cell."""
+        for _ in range(MAX_REPAIR_ROUNDS):
+            try:
+                return Case.model_validate(data)
+            except ValidationError as exc:
+                for error in exc.errors(include_url=False):
+                    loc = tuple(error["loc"])
+                    where = self._locate(loc)
+                    section = self._section_of(loc)
+                    self._problem("XC102", "error", f"{key_path(loc)}: {error['msg'].lower()}",
+                                  where.sheet if where else None, where.cell if where else None, section,
+                                  error.get("input"))
+                    _unset(data, loc)
+        return Case()
+
+    def _locate(self, loc: Path_) -> Location | None:
+        for n in range(len(loc), 0, -1):
+            if loc[:n] in self.locations:
+                return self.locations[loc[:n]]
+        return None
+
+    def _section_of(self, loc: Path_) -> str:
+        for table in self.template.tables.values():
+            if tuple(table.key.split(".")) == tuple(loc[: len(table.key.split("."))]):
+                return table.section
+        for f in self.template.fields.values():
+            if tuple(f.key.split(".")) == tuple(loc[: len(f.key.split("."))]):
+                return self.template.section_of_field(f.name)
+        return "file"
+
+    def _problem(self, rule: str, severity: str, message: str, sheet: str | None, cell: str | None,
+                 section: str, value: Any = None) -> None:
+        self.problems.append(Finding(rule, severity, message, sheet, cell, section, value))  # type: ignore[arg-type]
+
+
+def parse_number_text(text: str) -> float | None:
+    """'£1,234.50', '(500)', '12%' -> a number; None when the text is not a number."""
+    negative = False
+    bracketed = _BRACKETED.match(text)
+    if bracketed:
+        text, negative = bracketed.group(1), True
+    match = _MONEY_TEXT.match(text)
+    if not match:
+        return None
+    number = float(match.group(3).replace(",", ""))
+    if match.group(4):
+        number /= 100
+    if match.group(1) or match.group(2) or negative:
+        number = -number
+    return number
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _blank(cell: Cell | None) -> bool:
+    return cell is None or (cell.formula is None and (cell.value is None or cell.value == ""))
+
+
+def _set(data: dict[str, Any], path: Path_, value: Any) -> None:
+    for part in path[:-1]:
+        data = data.setdefault(part, {})
+    data[path[-1]] = value
+
+
+def _unset(data: Any, loc: Path_) -> None:
+    """Remove the value at a pydantic error location (the row stays, the bad value goes)."""
+    for part in loc[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    last = loc[-1]
+    if isinstance(data, dict):
+        data.pop(last, None)
+    elif isinstance(data, list) and isinstance(last, int) and last < len(data):
+        data[last] = None if not isinstance(data[last], (int, float)) else 0.0
+
+
+def _row_anchor(table_ref: str, cell: Cell) -> str:
+    """The first cell of a table row: the table's first column on the row of ``cell``."""
+    first_col = re.match(r"[A-Z]+", table_ref).group(0)
+    return f"{first_col}{cell.row}"
+
+
+def _bounds(ref: str) -> tuple[int, int, int, int]:
+    """'B5:K25' -> (first column, first row, last column, last row), 1-based."""
+    corners = []
+    for part in ref.split(":"):
+        letters, digits = re.match(r"\$?([A-Z]+)\$?(\d+)", part).groups()
+        col = 0
+        for ch in letters:
+            col = col * 26 + ord(ch) - 64
+        corners.append((col, int(digits)))
+    (c1, r1), (c2, r2) = corners[0], corners[-1]
+    return c1, r1, c2, r2
+
+
+def _overlaps(a: str, b: str) -> bool:
+    a1, a2, a3, a4 = _bounds(a)
+    b1, b2, b3, b4 = _bounds(b)
+    return not (a3 < b1 or b3 < a1 or a4 < b2 or b4 < a2)

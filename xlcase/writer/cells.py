@@ -1,0 +1,77 @@
+"""Writing one value into one cell safely: text stays text, numbers get their format."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from openpyxl.cell.cell import Cell
+from openpyxl.comments import Comment
+from openpyxl.utils import absolute_coordinate, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.table import Table as ExcelTable
+from openpyxl.worksheet.table import TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlcase.errors import BadInputError
+from xlcase.writer.styles import NUMBER_FORMATS
+
+MAX_CELL_TEXT = 32_767  # Excel's limit on the characters in one cell
+_ILLEGAL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
+COMMENT_AUTHOR = "xlcase"
+TABLE_STYLE = "TableStyleLight9"
+
+
+def put_text(cell: Cell, text: str, where: str = "") -> None:
+    """Store text as text, never as a formula, whatever it starts with (=, +, -, @)."""
+    if len(text) > MAX_CELL_TEXT:
+        raise BadInputError(f"text longer than Excel's {MAX_CELL_TEXT:,} characters a cell", location=where or None)
+    if any(ch in _ILLEGAL for ch in text):
+        raise BadInputError("text holds control characters that a workbook cannot store", location=where or None)
+    cell.value = text
+    cell.data_type = "s"  # openpyxl would otherwise treat a leading "=" as a formula
+
+
+def put_value(cell: Cell, value: Any, kind: str, where: str = "", labels: dict[str, str] | None = None) -> None:
+    """Write a case value in the cell's type: labels for codes, Yes/No for flags, formats for numbers."""
+    if value is None:
+        cell.value = None
+    elif kind == "bool":
+        put_text(cell, "Yes" if value else "No")
+    elif kind == "choice" and labels is not None:
+        put_text(cell, labels.get(value, value), where)
+    elif isinstance(value, str):
+        put_text(cell, value, where)
+    elif isinstance(value, (dt.date, int, float)):
+        cell.value = value
+    else:
+        put_text(cell, str(value), where)
+    fmt = NUMBER_FORMATS.get("money" if kind == "years" else kind)
+    if fmt:
+        cell.number_format = fmt
+
+
+def add_note(cell: Cell, text: str | None) -> None:
+    """Help text as a cell note, sized to its text."""
+    if not text:
+        return
+    comment = Comment(text, COMMENT_AUTHOR)
+    comment.width = 300
+    comment.height = max(60, 20 * (len(text) // 45 + 2))
+    cell.comment = comment
+
+
+def define_name(ws: Worksheet, name: str, ref: str) -> str:
+    """A workbook-level defined name for a cell or range of this sheet ('C5' or '$C$5:$C$9')."""
+    if "$" not in ref:
+        ref = ":".join(absolute_coordinate(part) for part in ref.split(":"))
+    target = f"{quote_sheetname(ws.title)}!{ref}"
+    ws.parent.defined_names[name] = DefinedName(name, attr_text=target)
+    return target
+
+
+def add_table(ws: Worksheet, name: str, ref: str, *, stripes: bool = False) -> None:
+    """An Excel Table (ListObject) over ref, header row included."""
+    table = ExcelTable(displayName=name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=stripes)
+    ws.add_table(table)

@@ -1,0 +1,243 @@
+"""Form sheets: labelled input fields and Excel Tables, laid out from the template."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlcase.model import Case
+from xlcase.template import Field, Sheet, Table, Template
+from xlcase.writer.cells import add_note, add_table, define_name, put_text, put_value
+from xlcase.writer.layout import FIRST_COLUMN, Layout, TablePlacement
+from xlcase.writer.styles import CALC, HEADING, INPUT, LABEL, NOTE, NUMBER_FORMATS
+
+SPARE_ROWS = 5
+LABEL_WIDTH = 34
+FIELD_WIDTH = 70
+RISK_HIGH = 15  # likelihood x impact at or above this is red
+RISK_MEDIUM = 8  # ... at or above this is amber
+RED, AMBER, GREEN = "F8CBAD", "FFE699", "C6EFCE"
+HELP_ROW_HEIGHT = 15
+_THIS_ROW = re.compile(r"\{([^}]+)\}")
+
+
+def get_path(obj: Any, key: str) -> Any:
+    """The value at a dotted key of the case ('summary.service_need')."""
+    for part in key.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def write_heading(ws: Worksheet, heading: str | None, intro: str | None) -> int:
+    """Heading and intro at the top of a sheet; returns the first free row."""
+    ws.column_dimensions["A"].width = 2
+    ws.cell(1, FIRST_COLUMN, heading or ws.title).style = HEADING
+    if intro:
+        cell = ws.cell(2, FIRST_COLUMN)
+        put_text(cell, intro)
+        cell.style = NOTE
+        cell.alignment = Alignment(wrap_text=False, vertical="top")
+    return 4
+
+
+def write_form_sheet(ws: Worksheet, sheet: Sheet, case: Case, template: Template, layout: Layout) -> None:
+    """A sheet of field groups and tables, stacked vertically in template order."""
+    row = write_heading(ws, sheet.heading, sheet.intro)
+    for block in sheet.blocks:
+        if block.table:
+            row = write_table(ws, block.table, case, template, layout, row)
+        else:
+            row = write_fields(ws, block.fields, case, layout, row)
+        row += 2
+    finish_sheet(ws)
+
+
+def write_fields(ws: Worksheet, fields: tuple[Field, ...], case: Case, layout: Layout, row: int) -> int:
+    """Label / input pairs; each input cell is a workbook-level defined name."""
+    ws.column_dimensions[get_column_letter(FIRST_COLUMN)].width = max(
+        ws.column_dimensions[get_column_letter(FIRST_COLUMN)].width or 0, LABEL_WIDTH
+    )
+    value_col = FIRST_COLUMN + 1
+    ws.column_dimensions[get_column_letter(value_col)].width = max(
+        ws.column_dimensions[get_column_letter(value_col)].width or 0, FIELD_WIDTH if any(
+            f.type == "longtext" for f in fields) else 24
+    )
+    for f in fields:
+        label = ws.cell(row, FIRST_COLUMN)
+        put_text(label, f.label + (" *" if f.required else ""))
+        label.style = LABEL
+        add_note(label, f.help)
+        cell = ws.cell(row, value_col)
+        put_value(cell, get_path(case, f.key), f.type, where=f.key)
+        cell.style = INPUT
+        if f.type in NUMBER_FORMATS:
+            cell.number_format = NUMBER_FORMATS[f.type]
+        if f.type == "longtext":
+            ws.row_dimensions[row].height = 60
+        validation = _validation(f.type, None, layout)
+        if validation:
+            ws.add_data_validation(validation)
+            validation.add(cell.coordinate)
+        layout.names[f.name] = define_name(ws, f.name, cell.coordinate)
+        row += 1
+    return row
+
+
+def write_table(ws: Worksheet, table: Table, case: Case, template: Template, layout: Layout, row: int) -> int:
+    """An Excel Table with its filled rows, spare rows, drop-downs, notes and formats."""
+    items = list(get_path(case, table.key))
+    if table.heading:
+        ws.cell(row, FIRST_COLUMN, table.heading).style = LABEL
+        row += 1
+    year_col = table.year_column
+    if year_col:
+        row = _write_year_labels(ws, table, row, layout)
+    headers = tuple(table.headers(layout.years))
+    n_rows = max(table.rows, len(items) + SPARE_ROWS)
+    placement = TablePlacement(ws.title, table, row, FIRST_COLUMN, n_rows, headers)
+    layout.tables[table.name] = placement
+    for offset, header in enumerate(headers):
+        put_text(ws.cell(row, FIRST_COLUMN + offset), header)
+    col = FIRST_COLUMN
+    for column in table.columns:
+        width = 1 if column.type != "years" else layout.years
+        for k in range(width):
+            header_cell = ws.cell(row, col + k)
+            add_note(header_cell, column.help)
+            ws.column_dimensions[get_column_letter(col + k)].width = column.width
+            for i in range(n_rows):
+                cell = ws.cell(row + 1 + i, col + k)
+                if column.type == "formula":
+                    cell.value = "=" + _this_row_formula(column.formula or "", table.name)
+                    cell.style = CALC
+                    continue
+                value = None
+                if i < len(items):
+                    item = items[i]
+                    value = item if column.key == "." else getattr(item, column.key)
+                    if column.type == "years":
+                        value = value[k] if k < len(value) else None
+                labels = template.lists.get(column.list) if column.list else None
+                put_value(cell, value, column.type, where=f"{table.key}[{i}].{column.key}", labels=labels)
+                cell.style = INPUT
+                if column.type in NUMBER_FORMATS or column.type == "years":
+                    cell.number_format = NUMBER_FORMATS["money" if column.type == "years" else column.type]
+        if column.is_input:
+            validation = _validation(column.type, column.list, layout)
+            if validation:
+                ws.add_data_validation(validation)
+                validation.add(
+                    f"{get_column_letter(col)}{row + 1}:{get_column_letter(col + width - 1)}{row + n_rows}"
+                )
+        col += width
+    add_table(ws, table.name, placement.ref)
+    if table.name == "Risks":
+        _risk_colours(ws, placement)
+    return placement.last_row + 1
+
+
+def _write_year_labels(ws: Worksheet, table: Table, row: int, layout: Layout) -> int:
+    """Two rows above a year-by-year table: the year index and its financial year (from BaseYear)."""
+    first = FIRST_COLUMN + next(i for i, c in enumerate(table.columns) if c.type == "years")
+    index_label = ws.cell(row, first - 1, "Year index")
+    fy_label = ws.cell(row + 1, first - 1, "Financial year")
+    for cell in (index_label, fy_label):
+        cell.style = LABEL
+        cell.alignment = Alignment(horizontal="right")
+    for t in range(layout.years):
+        col = first + t
+        index = ws.cell(row, col, t)
+        index.style = CALC
+        letter = get_column_letter(col)
+        fy = ws.cell(row + 1, col, f'=(BaseYear+{letter}{row})&"/"&RIGHT(BaseYear+{letter}{row}+1,2)')
+        fy.style = CALC
+        fy.font = Font(bold=True)
+        fy.alignment = Alignment(horizontal="center")
+    return row + 2
+
+
+def _this_row_formula(formula: str, table: str) -> str:
+    """'{Likelihood}*{Impact}' -> 'Risks[[#This Row],[Likelihood]]*...' (LibreOffice needs the long form)."""
+    return _THIS_ROW.sub(lambda m: f"{table}[[#This Row],[{m.group(1)}]]", formula)
+
+
+def _validation(kind: str, list_name: str | None, layout: Layout) -> DataValidation | None:
+    """The drop-down or range check for a type; every closed set of values gets a drop-down."""
+    error = "Please pick or type a valid value (see the note on the header)."
+    if kind == "choice" and list_name:
+        dv = DataValidation(type="list", formula1=f"={list_range_name(list_name)}", allow_blank=True)
+    elif kind == "bool":
+        dv = DataValidation(type="list", formula1=f"={list_range_name('yes_no')}", allow_blank=True)
+    elif kind == "option":
+        dv = DataValidation(type="list", formula1="=OptionIDs", allow_blank=True)
+    elif kind == "aim":
+        dv = DataValidation(type="list", formula1="=AimIDs", allow_blank=True)
+    elif kind == "score":
+        dv = DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True)
+        error = "A score from 1 (low) to 5 (high)."
+    elif kind == "date":
+        dv = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
+        error = "A date, e.g. 01/04/2027."
+    elif kind in ("money", "number", "years", "percent"):
+        dv = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True)
+        error = "A number (no text)."
+    elif kind in ("integer", "year"):
+        dv = DataValidation(type="whole", operator="between", formula1="0", formula2="1000000", allow_blank=True)
+        error = "A whole number."
+    else:
+        return None
+    dv.error = error
+    dv.errorTitle = "xlcase"
+    dv.showErrorMessage = True
+    return dv
+
+
+def list_range_name(list_name: str) -> str:
+    """The defined name of a closed list's labels on the Lists sheet ('List_cost_category')."""
+    return f"List_{list_name}"
+
+
+def _risk_colours(ws: Worksheet, placement: TablePlacement) -> None:
+    letter = get_column_letter(placement.col("Score"))
+    cells = f"{letter}{placement.first_row}:{letter}{placement.last_row}"
+    for operator, formula, colour in (
+        ("greaterThanOrEqual", [str(RISK_HIGH)], RED),
+        ("between", [str(RISK_MEDIUM), str(RISK_HIGH - 1)], AMBER),
+        ("between", ["1", str(RISK_MEDIUM - 1)], GREEN),
+    ):
+        ws.conditional_formatting.add(
+            cells, CellIsRule(operator=operator, formula=formula, fill=PatternFill("solid", bgColor=colour))
+        )
+
+
+def finish_sheet(ws: Worksheet, freeze: str | None = "A4") -> None:
+    """Protection without a password (inputs stay unlocked), frozen heading, print set-up."""
+    protect(ws)
+    if freeze:
+        ws.freeze_panes = freeze
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:2"
+    ws.sheet_view.zoomScale = 90
+
+
+def protect(ws: Worksheet) -> None:
+    """Lock formula cells against accidental edits while leaving rows, formats and filters usable."""
+    p = ws.protection
+    p.sheet = True
+    p.formatCells = False
+    p.formatColumns = False
+    p.formatRows = False
+    p.insertRows = False
+    p.deleteRows = False
+    p.sort = False
+    p.autoFilter = False
