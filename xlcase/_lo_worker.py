@@ -1,0 +1,131 @@
+"""Recalculate workbooks in a running headless LibreOffice over UNO.
+
+Run by ``xlcase.libreoffice`` with the system Python that has ``uno`` (Debian's
+``/usr/bin/python3`` and python3-uno); xlcase's own Python never imports it. Only the
+standard library and ``uno`` are used, and ``uno`` is imported inside ``main`` so that
+importing this file by accident does no harm.
+
+Input (JSON on stdin)::
+
+    {"connect": "uno:pipe,name=...;urp;StarOffice.ComponentContext",
+     "connect_timeout": 60,
+     "jobs": [{"source": "file:///...", "target": "file:///..."}, ...]}
+
+Output (one JSON object on stdout)::
+
+    {"connected_at": <time.time() when connected>,
+     "results": [{"seconds": 0.21, "error": null}, ...]}
+
+Each job loads the source read-only and hidden, with macros and link updates off, calls
+``calculateAll()`` so no cached value is trusted, stores a copy as xlsx at the target URL
+and closes the document. A failing job records LibreOffice's message and the next one runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+XLSX_FILTER = "Calc Office Open XML"
+NEVER_EXECUTE = 0  # com.sun.star.document.MacroExecMode.NEVER_EXECUTE
+NO_UPDATE = 0  # com.sun.star.document.UpdateDocMode.NO_UPDATE
+RETRY_SECONDS = 0.1
+
+
+def _properties(uno, **values):
+    """A tuple of com.sun.star.beans.PropertyValue from keyword arguments."""
+    props = []
+    for name, value in values.items():
+        prop = uno.createUnoStruct("com.sun.star.beans.PropertyValue")
+        prop.Name = name
+        prop.Value = value
+        props.append(prop)
+    return tuple(props)
+
+
+def _connect(uno, address, timeout):
+    """The remote component context, retrying until LibreOffice accepts or the timeout passes."""
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return resolver.resolve(address)
+        except Exception as exc:  # NoConnectException until soffice listens
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"could not connect to LibreOffice at {address}: {_message(exc)}") from exc
+            time.sleep(RETRY_SECONDS)
+
+
+def _message(exc):
+    """LibreOffice's own message for a UNO exception, or the Python one."""
+    text = getattr(exc, "Message", None) or str(exc)
+    return f"{type(exc).__name__}: {text}".strip()
+
+
+def _close(document):
+    """Close a document, falling back to dispose when it cannot be closed."""
+    try:
+        document.close(True)
+    except Exception:
+        try:
+            document.dispose()
+        except Exception:
+            pass
+
+
+def _recalculate_one(uno, desktop, source, target):
+    """Load, recalculate, store and close one workbook; return LibreOffice's message on failure, else None."""
+    load_props = _properties(
+        uno,
+        Hidden=True,
+        ReadOnly=True,
+        MacroExecutionMode=NEVER_EXECUTE,
+        UpdateDocMode=NO_UPDATE,
+        RepairPackage=False,
+    )
+    try:
+        document = desktop.loadComponentFromURL(source, "_blank", 0, load_props)
+    except Exception as exc:
+        return f"could not load {source}: {_message(exc)}"
+    if document is None:
+        return f"could not load {source}: LibreOffice returned no document"
+    try:
+        if not hasattr(document, "calculateAll") or not document.supportsService(
+            "com.sun.star.sheet.SpreadsheetDocument"
+        ):
+            return f"{source} did not open as a spreadsheet"
+        document.calculateAll()
+        document.storeToURL(target, _properties(uno, FilterName=XLSX_FILTER, Overwrite=True))
+    except Exception as exc:
+        return f"could not recalculate {source}: {_message(exc)}"
+    finally:
+        _close(document)
+    return None
+
+
+def main():
+    """Read the jobs from stdin, run them, print the timings as JSON."""
+    import uno
+
+    request = json.load(sys.stdin)
+    context = _connect(uno, request["connect"], float(request.get("connect_timeout", 60)))
+    connected_at = time.time()
+    desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+    results = []
+    for job in request["jobs"]:
+        started = time.perf_counter()
+        error = _recalculate_one(uno, desktop, job["source"], job["target"])
+        results.append({"seconds": time.perf_counter() - started, "error": error})
+    json.dump({"connected_at": connected_at, "results": results}, sys.stdout)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+    try:
+        desktop.terminate()
+    except Exception:
+        pass  # the bridge goes away while terminating; the parent makes sure soffice is gone
+
+
+if __name__ == "__main__":
+    main()
