@@ -1,0 +1,5 @@
+"""`python -m xlcase` runs the command line."""
+
+from xlcase.cli import main
+
+main()
