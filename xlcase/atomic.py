@@ -11,6 +11,15 @@ from pathlib import Path
 from xlcase.errors import OutputExistsError
 
 
+_DEFAULT_MODE = 0o666
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | Path, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success move it into place, on failure remove it.
@@ -29,6 +38,7 @@ def atomic_output(path: str | Path, *, force: bool = False) -> Iterator[Path]:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
+    tmp.chmod(_DEFAULT_MODE & ~_umask())  # mkstemp makes 0600 files; an output gets the usual permissions
     try:
         yield tmp
         if force:
