@@ -120,6 +120,118 @@ def recalc(
     typer.echo(render_recalc(result, format.value), nl=False)
 
 
+def _codes(text: Optional[str]) -> Optional[list[str]]:
+    from xlcase.rules import parse_codes
+
+    return parse_codes(text)
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Workbooks (.xlsx) or folders of workbooks.")],
+    format: Annotated[ReportFormat, typer.Option("--format", help="text, json, html or markdown.")] = ReportFormat.text,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the report to this file (replaced atomically).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes (0 = one per CPU).")] = 1,
+    select: Annotated[Optional[str], typer.Option("--select", help="Only these rule codes or prefixes, comma-separated (XC4,XC601).")] = None,
+    ignore: Annotated[Optional[str], typer.Option("--ignore", help="Leave out these rule codes or prefixes, comma-separated.")] = None,
+) -> None:
+    """Validate workbooks (files or folders); never modifies them.
+
+    Exit status: 0 no error findings, 1 some error finding, 2 a file could not be read or a usage error.
+    """
+    from xlcase.report import print_text, render_validation
+    from xlcase.validation import exit_status, expand_paths, validate_paths
+
+    try:
+        chosen, left_out = _codes(select), _codes(ignore)
+    except XlcaseError as error:
+        fail(error)
+    files = expand_paths(paths)
+    if not files:
+        typer.secho("error: no workbooks (.xlsx or .xlsm) found in the paths given", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_UNREADABLE)
+    batch = len(paths) != 1 or paths[0].is_dir()
+    show_progress = sys.stderr.isatty() and len(files) > 1 and not (format is ReportFormat.json and output is None)
+    if show_progress:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("validating", total=len(files))
+            reports = validate_paths(files, jobs, chosen, left_out, progress=lambda _r: bar.advance(task))
+    else:
+        reports = validate_paths(files, jobs, chosen, left_out)
+    if output is not None:
+        from xlcase.atomic import write_text_atomically
+
+        write_text_atomically(output, render_validation(reports, format.value, batch=batch), force=True)
+        typer.echo(f"wrote {output}", err=True)
+    elif format is ReportFormat.text and sys.stdout.isatty():
+        print_text(reports, batch=batch)
+    else:
+        sys.stdout.write(render_validation(reports, format.value, batch=batch))
+    raise typer.Exit(exit_status(reports))
+
+
+@app.command()
+def rules(
+    code: Annotated[Optional[str], typer.Argument(help="A rule code (XC401) to explain.")] = None,
+) -> None:
+    """List every rule (code, severity, section, name), or explain one rule."""
+    from xlcase.rules import get_rule, iter_rules_text
+
+    if code is None:
+        for line in iter_rules_text():
+            typer.echo(line)
+        return
+    try:
+        found = get_rule(code)
+    except XlcaseError as error:
+        fail(error)
+    typer.echo(f"{found.code} {found.name} ({found.severity}, section {found.section})\n")
+    typer.echo(found.doc)
+
+
+@app.command()
+def collect(
+    paths: Annotated[list[Path], typer.Argument(help="Workbooks (.xlsx) or folders of workbooks.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The portfolio workbook (.xlsx), or for csv a folder "
+                                         "that receives cases.csv, costs.csv and benefits.csv.")],
+    format: Annotated[CollectFormat, typer.Option("--format", help="xlsx or csv.")] = CollectFormat.xlsx,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing output files.")] = False,
+) -> None:
+    """Collect many submitted cases into one portfolio: a row per case, long tables of costs and benefits."""
+    from xlcase.collect import collect_portfolio
+
+    try:
+        portfolio = collect_portfolio(paths, output, fmt=format.value, force=force)
+    except XlcaseError as error:
+        fail(error)
+    typer.echo(f"wrote {output}: {len(portfolio.cases)} cases, {len(portfolio.costs)} cost rows, "
+               f"{len(portfolio.benefits)} benefit rows")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 keeps it to this machine).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+) -> None:
+    """Run xlwings Server with xlcase's Excel functions and scripts (needs the optional server extra)."""
+    import os
+
+    from xlcase.server import LICENSE_ENV, ServerNotInstalledError, run
+
+    if not os.environ.get(LICENSE_ENV):
+        typer.echo("xlwings Server runs under the PolyForm Noncommercial licence (NHS bodies and other public "
+                   f"health organisations qualify); for commercial use set {LICENSE_ENV} to your xlwings PRO key.",
+                   err=True)
+    try:
+        run(host, port)
+    except ServerNotInstalledError as error:
+        typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+
+
 def main() -> None:
     """Entry point that never shows a traceback for a library error."""
     try:

@@ -55,3 +55,262 @@ def _money(value: float | None) -> str:
 
 def _percent(value: float | None) -> str:
     return "" if value is None else f"{value:.1%}"
+
+
+# --- validation reports -----------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from xlcase.validation import Report
+
+SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+STATUS_STYLES = {"valid": "bold green", "invalid": "bold red", "unreadable": "bold magenta"}
+_RESULT_HEADERS = ("Option", "Name", "PV costs", "PV benefits", "NPV", "NPV vs do nothing", "BCR", "Payback year")
+
+
+def status_of(report: Report) -> str:
+    """valid, invalid or unreadable."""
+    return "unreadable" if not report.readable else "valid" if report.valid else "invalid"
+
+
+def render_validation(reports: list[Report], fmt: str = "text", *, batch: bool | None = None) -> str:
+    """A validation report in one of the formats of `xlcase validate`.
+
+    Args:
+        reports: one report per file.
+        fmt: text, json, html or markdown.
+        batch: the several-files shape (DESIGN.md); by default when there is not exactly one report.
+
+    Returns:
+        The rendered report (text without colour; see `text_lines` for styled text).
+    """
+    from xlcase.validation import batch_dict
+
+    batch = len(reports) != 1 if batch is None else batch
+    if fmt == "json":
+        payload = batch_dict(reports) if batch else reports[0].to_dict()
+        return json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n"
+    if fmt == "html":
+        return render_html(reports, batch=batch)
+    if fmt == "markdown":
+        return render_markdown(reports, batch=batch)
+    return "".join("".join(text for text, _ in line) + "\n" for line in text_lines(reports, batch=batch))
+
+
+Segment = tuple[str, str | None]
+
+
+def text_lines(reports: list[Report], *, batch: bool = False) -> list[list[Segment]]:
+    """The text report as lines of (text, rich style) segments: plain for files, coloured on a terminal."""
+    from xlcase.rules import SECTIONS
+
+    lines: list[list[Segment]] = []
+    for report in reports:
+        status = status_of(report)
+        counts = ", ".join(f"{report.count(s)} {s}{'s' if report.count(s) != 1 and s != 'info' else ''}"
+                           for s in ("error", "warning", "info"))
+        head: list[Segment] = [(f"{report.file}: ", "bold"), (status.upper(), STATUS_STYLES[status])]
+        if report.readable:
+            head.append((f"  completeness {report.completeness:.0%}  {counts}", None))
+        lines.append(head)
+        if report.title:
+            lines.append([(f"  {report.title}" + (f" ({report.organisation})" if report.organisation else ""), "dim")])
+        for section in SECTIONS:
+            mine = [f for f in report.findings if f.section == section]
+            if not mine:
+                continue
+            lines.append([(f"  {section}", "bold")])
+            for f in mine:
+                where = f.where or "-"
+                lines.append([("    ", None), (f.rule, "bold"), (" ", None), (f"{f.severity:<7}", SEVERITY_STYLES[f.severity]),
+                              (f" {where}: ", "dim"), (f.message, None)])
+        preferred = _preferred_row(report)
+        if preferred:
+            lines.append([(f"  preferred option {preferred['id']}: NPV vs do nothing {_money(preferred['npv_vs_do_nothing'])}"
+                           f", BCR {_ratio(preferred['bcr'])}, payback year {_blank(preferred['discounted_payback_year'])}",
+                           None)])
+        lines.append([])
+    if batch:
+        from xlcase.validation import batch_summary
+
+        s = batch_summary(reports)
+        lines.append([(f"{s['files']} files: ", "bold"), (f"{s['valid']} valid", STATUS_STYLES["valid"]), (", ", None),
+                      (f"{s['invalid']} invalid", STATUS_STYLES["invalid"]), (", ", None),
+                      (f"{s['unreadable']} unreadable", STATUS_STYLES["unreadable"])])
+    return lines
+
+
+def print_text(reports: list[Report], *, batch: bool = False, file=None) -> None:
+    """Print the text report with colours (rich) to a terminal."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=file, highlight=False, soft_wrap=True)
+    for line in text_lines(reports, batch=batch):
+        text = Text()
+        for part, style in line:
+            text.append(part, style=style or "")
+        console.print(text)
+
+
+def _preferred_row(report: Report) -> dict | None:
+    """The results row of the preferred option, if there is one."""
+    if not report.results or not report.results.get("preferred"):
+        return None
+    return next((o for o in report.results["options"] if o.get("id") == report.results["preferred"]), None)
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _blank(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _result_cells(option: dict) -> list[str]:
+    return [option.get("id") or "", option.get("name") or "", _money(option["pv_costs"]), _money(option["pv_benefits"]),
+            _money(option["npv"]), _money(option["npv_vs_do_nothing"]), _ratio(option["bcr"]),
+            _blank(option["discounted_payback_year"])]
+
+
+# --- Markdown ---------------------------------------------------------------------------------------------------
+
+def _md(text: object) -> str:
+    """Untrusted text made safe inside a Markdown table cell (no pipes, line breaks or raw HTML)."""
+    out = " ".join(str(text).split())
+    for raw, safe in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), (">", "&gt;"), ("`", "\\`"), ("*", "\\*"),
+                      ("_", "\\_"), ("[", "\\["), ("]", "\\]")):
+        out = out.replace(raw, safe)
+    return out
+
+
+def render_markdown(reports: list[Report], *, batch: bool = False) -> str:
+    """A Markdown report for board papers: summary, sections, findings and results per file."""
+    from xlcase.validation import batch_summary
+
+    out: list[str] = ["# Business case validation", ""]
+    if batch:
+        s = batch_summary(reports)
+        out += ["| files | valid | invalid | unreadable |", "|---:|---:|---:|---:|",
+                f"| {s['files']} | {s['valid']} | {s['invalid']} | {s['unreadable']} |", ""]
+    for report in reports:
+        out += [f"## {_md(report.file)}", ""]
+        if report.title:
+            out += [f"**{_md(report.title)}**" + (f", {_md(report.organisation)}" if report.organisation else ""), ""]
+        out += [f"Status: **{status_of(report)}**. Completeness {report.completeness:.0%}. "
+                f"{report.count('error')} errors, {report.count('warning')} warnings, {report.count('info')} info.", ""]
+        if report.readable:
+            out += ["| section | complete | score | findings |", "|---|---|---:|---:|"]
+            out += [f"| {s.name} | {'yes' if s.complete else 'no'} | {s.score:.0%} | {s.findings} |" for s in report.sections]
+            out.append("")
+        if report.findings:
+            out += ["| rule | severity | section | where | finding |", "|---|---|---|---|---|"]
+            out += [f"| {f.rule} | {f.severity} | {f.section} | {_md(f.where)} | {_md(f.message)} |" for f in report.findings]
+            out.append("")
+        if report.results and report.results.get("options"):
+            out += ["| " + " | ".join(_RESULT_HEADERS) + " |", "|---|---|" + "---:|" * (len(_RESULT_HEADERS) - 2)]
+            out += ["| " + " | ".join(_md(c) for c in _result_cells(o)) + " |" for o in report.results["options"]]
+            out.append("")
+    return "\n".join(out)
+
+
+# --- HTML -------------------------------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:Arial,Helvetica,sans-serif;margin:2em;color:#1d1d1b;max-width:70em}
+h1{color:#005eb8}h2{border-bottom:2px solid #005eb8;padding-bottom:.2em;word-break:break-all}
+table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;
+vertical-align:top}th{background:#e8edee}td.num{text-align:right}
+.status{font-weight:bold;padding:.1em .5em;border-radius:3px;color:#fff}
+.valid{background:#007f3b}.invalid{background:#d5281b}.unreadable{background:#7c2855}
+.error{color:#d5281b;font-weight:bold}.warning{color:#8a5a00}.info{color:#005eb8}
+.bar{background:#e8edee;width:12em;height:.9em;display:inline-block;vertical-align:middle}
+.bar span{display:block;height:100%;background:#005eb8}.bar span.full{background:#007f3b}
+svg text{font-size:11px;font-family:Arial,Helvetica,sans-serif}
+@media print{body{margin:0;max-width:none}h2{page-break-before:always}h2:first-of-type{page-break-before:avoid}
+table{page-break-inside:auto}tr{page-break-inside:avoid}.status{color:#000;border:1px solid #000;background:none}
+.bar{border:1px solid #000}}
+"""
+
+
+def _h(value: object) -> str:
+    import html
+
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def render_html(reports: list[Report], *, batch: bool = False) -> str:
+    """One self-contained HTML file (inline CSS, no scripts, nothing fetched); all workbook text escaped."""
+    from xlcase.validation import batch_summary
+
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             "<title>Business case validation</title>", f"<style>{_CSS}</style></head><body>",
+             "<h1>Business case validation</h1>"]
+    s = batch_summary(reports)
+    parts.append("<table><tr><th>Files</th><th>Valid</th><th>Invalid</th><th>Unreadable</th></tr>"
+                 f"<tr><td class=num>{s['files']}</td><td class=num>{s['valid']}</td><td class=num>{s['invalid']}</td>"
+                 f"<td class=num>{s['unreadable']}</td></tr></table>")
+    for report in reports:
+        status = status_of(report)
+        parts.append(f"<section><h2>{_h(report.file)}</h2>")
+        if report.title:
+            parts.append(f"<p><strong>{_h(report.title)}</strong>"
+                         + (f", {_h(report.organisation)}" if report.organisation else "") + "</p>")
+        parts.append(f'<p><span class="status {status}">{status}</span> Completeness {report.completeness:.0%}; '
+                     f"{report.count('error')} errors, {report.count('warning')} warnings, "
+                     f"{report.count('info')} info. Template {_h(report.template)} {_h(report.template_version)}</p>")
+        if report.readable:
+            parts.append("<h3>Sections</h3><table><tr><th>Section</th><th>Completeness</th><th>Complete</th>"
+                         "<th>Findings</th></tr>")
+            for sec in report.sections:
+                width = max(0.0, min(1.0, sec.score)) * 100
+                full = ' class="full"' if sec.complete else ""
+                parts.append(f"<tr><td>{_h(sec.name)}</td><td><span class=bar><span{full} style=\"width:{width:.0f}%\">"
+                             f"</span></span> {sec.score:.0%}</td><td>{'yes' if sec.complete else 'no'}</td>"
+                             f"<td class=num>{sec.findings}</td></tr>")
+            parts.append("</table>")
+        if report.findings:
+            parts.append("<h3>Findings</h3><table><tr><th>Rule</th><th>Severity</th><th>Section</th><th>Where</th>"
+                         "<th>Finding</th></tr>")
+            for f in report.findings:
+                parts.append(f'<tr><td>{_h(f.rule)}</td><td class="{_h(f.severity)}">{_h(f.severity)}</td>'
+                             f"<td>{_h(f.section)}</td><td>{_h(f.where)}</td><td>{_h(f.message)}</td></tr>")
+            parts.append("</table>")
+        if report.results and report.results.get("options"):
+            options = report.results["options"]
+            parts.append("<h3>Results</h3><table><tr>" + "".join(f"<th>{_h(h)}</th>" for h in _RESULT_HEADERS) + "</tr>")
+            for o in options:
+                cells = _result_cells(o)
+                parts.append("<tr>" + "".join(f"<td{' class=num' if i > 1 else ''}>{_h(c)}</td>"
+                                              for i, c in enumerate(cells)) + "</tr>")
+            parts.append("</table>")
+            parts.append(_npv_chart(options))
+        parts.append("</section>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _npv_chart(options: list[dict]) -> str:
+    """An inline SVG bar chart of NPV vs do nothing by option (bars right of zero positive, left negative)."""
+    values = [(o.get("id") or o.get("name") or "?", o.get("npv_vs_do_nothing") or 0.0) for o in options]
+    if not values:
+        return ""
+    label_w, chart_w, bar_h, gap = 70, 420, 18, 6
+    low = min(0.0, *(v for _, v in values))
+    high = max(0.0, *(v for _, v in values))
+    span = (high - low) or 1.0
+    zero = label_w + chart_w * (0 - low) / span
+    height = len(values) * (bar_h + gap) + gap
+    out = [f'<h3>NPV vs do nothing by option</h3><svg xmlns="http://www.w3.org/2000/svg" width="{label_w + chart_w + 110}" '
+           f'height="{height}" role="img" aria-label="NPV vs do nothing by option">']
+    for n, (label, value) in enumerate(values):
+        y = gap + n * (bar_h + gap)
+        x = label_w + chart_w * (min(value, 0) - low) / span
+        w = chart_w * abs(value) / span
+        colour = "#007f3b" if value >= 0 else "#d5281b"
+        out.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{_h(label)}</text>')
+        out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}"/>')
+        out.append(f'<text x="{max(x + w, zero) + 4:.1f}" y="{y + 13}">{_h(_money(value))}</text>')
+    out.append(f'<line x1="{zero:.1f}" y1="0" x2="{zero:.1f}" y2="{height}" stroke="#425563"/></svg>')
+    return "".join(out)

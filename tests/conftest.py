@@ -1,0 +1,46 @@
+"""Shared fixtures: the example case and workbooks generated from it (and from variants of it)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from xlcase.api import new_workbook
+from xlcase.casefile import load_case
+from xlcase.model import Case
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CASE = ROOT / "examples" / "ward-assistant-practitioners.yaml"
+
+
+@pytest.fixture(scope="session")
+def example_case() -> Case:
+    """The example business case (a fresh deep copy per use is made by `make_workbook`)."""
+    return load_case(EXAMPLE_CASE)
+
+
+@pytest.fixture(scope="session")
+def workbook_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("workbooks")
+
+
+@pytest.fixture(scope="session")
+def example_workbook(workbook_dir: Path, example_case: Case) -> Path:
+    """The example case written as a workbook, once per test session. Tests must not modify it."""
+    return new_workbook(workbook_dir / "example.xlsx", case=example_case)
+
+
+@pytest.fixture(scope="session")
+def make_workbook(workbook_dir: Path, example_case: Case) -> Callable[[Callable[[Case], object]], Path]:
+    """Write a workbook of a variant of the example: ``make_workbook(lambda case: ...)`` edits a copy."""
+    counter = itertools.count()
+
+    def make(change: Callable[[Case], object]) -> Path:
+        case = example_case.model_copy(deep=True)
+        change(case)
+        return new_workbook(workbook_dir / f"variant-{next(counter)}.xlsx", case=case)
+
+    return make

@@ -1,0 +1,251 @@
+"""Golden fixtures, one per rule: a variant of the example case, written as a workbook, validated,
+and its findings for that rule compared with the exact expected [(rule, sheet, cell)]."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xlcase.findings import Finding
+from xlcase.model import Case
+from xlcase.review import Review
+from xlcase.rules import (
+    DOC_PARTS, SECTIONS, all_rules, get_rule, parse_codes, rule, rules_markdown, run_rules, _REGISTRY,
+)
+from xlcase.errors import BadInputError
+from xlcase.validation import validate_case, validate_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+DESIGN_CORE_CODES = ("XC001", "XC002", "XC101", "XC102", "XC201", "XC202", "XC203", "XC204", "XC301", "XC401",
+                     "XC501", "XC601", "XC701")
+
+
+def flat(findings: list[Finding], *codes: str) -> list[tuple[str, str | None, str | None]]:
+    return [(f.rule, f.sheet, f.cell) for f in findings if f.rule.startswith(codes)]
+
+
+def _set(obj, **values):
+    for key, value in values.items():
+        setattr(obj, key, value)
+
+
+def _not_best(case: Case) -> None:
+    _set(case.options[2], preferred=False, reason_rejected="Too costly")
+    _set(case.options[3], preferred=True, reason_rejected=None, justification=None)
+
+
+def _only_two_options(case: Case) -> None:
+    case.options = [case.options[0], case.options[2]]
+    case.costs = [line for line in case.costs if line.option == "O2"]
+    case.benefits = [line for line in case.benefits if line.option == "O2"]
+
+
+def _negative_and_late(case: Case) -> None:
+    case.costs[1].amounts = [-2400.0] + [0.0] * 9
+    case.benefits[0].amounts = [*case.benefits[0].amounts, 5000.0]
+
+
+VARIANTS = {
+    "XC201 no do nothing": (lambda c: _set(c.options[0], do_nothing=False), ("XC201",),
+                            [("XC201", "Options", "B4")]),
+    "XC202 two preferred": (lambda c: _set(c.options[3], preferred=True), ("XC202",),
+                            [("XC202", "Options", "G7"), ("XC202", "Options", "G8")]),
+    "XC202 none preferred": (lambda c: _set(c.options[2], preferred=False), ("XC202", "XC203"),
+                             [("XC202", "Options", "B4"), ("XC203", "Options", "K7")]),
+    "XC203 no reason": (lambda c: _set(c.options[3], reason_rejected=None), ("XC203",),
+                        [("XC203", "Options", "K8")]),
+    "XC204 not best": (_not_best, ("XC204",), [("XC204", "Options", "J8")]),
+    "XC205 duplicate id": (lambda c: _set(c.options[3], id="O2"), ("XC205",), [("XC205", "Options", "B8")]),
+    "XC206 no do minimum": (lambda c: _set(c.options[1], do_minimum=False), ("XC206",),
+                            [("XC206", "Options", "B4")]),
+    "XC207 too few": (_only_two_options, ("XC206", "XC207"),
+                      [("XC206", "Options", "B4"), ("XC207", "Options", "B4")]),
+    "XC301 role, accountable": (lambda c: (_set(c.stakeholders[1], role=None),
+                                           _set(c.stakeholders[2], accountable_to=None)), ("XC301", "XC101"),
+                                [("XC301", "Stakeholders", "C6"), ("XC301", "Stakeholders", "E7")]),
+    "XC302 no mentor": (lambda c: setattr(c, "stakeholders", [s for s in c.stakeholders
+                                                              if "mentor" not in (s.role or "").lower()]),
+                        ("XC302",), [("XC302", "Stakeholders", "B4")]),
+    "XC401 risk links A9": (lambda c: (_set(c.risks[1], linked_aim="A9"), _set(c.risks[3], linked_aim=None)),
+                            ("XC401", "XC101"), [("XC401", "Risks", "D6"), ("XC401", "Risks", "D8")]),
+    "XC402 risk incomplete": (lambda c: (_set(c.risks[0], owner=None), _set(c.risks[2], likelihood=None)),
+                              ("XC402", "XC101"), [("XC402", "Risks", "H5"), ("XC402", "Risks", "E7")]),
+    "XC501 milestone late": (lambda c: _set(c.timeline.milestones[2], due=dt.date(2030, 1, 1)), ("XC501",),
+                             [("XC501", "Timeline", "D12")]),
+    "XC501 finish first": (lambda c: _set(c.timeline, finish=dt.date(2026, 1, 1)), ("XC501",),
+                           [("XC501", "Timeline", "C5")]),
+    "XC502 milestone incomplete": (lambda c: (_set(c.timeline.milestones[0], owner=None),
+                                              _set(c.timeline.milestones[4], due=None)), ("XC502", "XC101"),
+                                   [("XC502", "Timeline", "C10"), ("XC502", "Timeline", "D14")]),
+    "XC601 option O9": (lambda c: (_set(c.costs[0], option="O9"), _set(c.benefits[2], option="O9")), ("XC601",),
+                        [("XC601", "Costs", "B7"), ("XC601", "Benefits", "B9")]),
+    "XC602/XC603 amounts": (_negative_and_late, ("XC602", "XC603"),
+                            [("XC602", "Costs", "E8"), ("XC603", "Benefits", "Q7")]),
+    "XC604 benefit incomplete": (lambda c: (_set(c.benefits[1], measure=None), _set(c.benefits[2], beneficiary=None)),
+                                 ("XC604", "XC101"), [("XC604", "Benefits", "F8"), ("XC604", "Benefits", "C9")]),
+    "XC605 zero monetised": (lambda c: _set(c.benefits[1], amounts=[0.0] * 10), ("XC605",),
+                             [("XC605", "Benefits", "D8")]),
+    "XC801 no provider": (lambda c: _set(c.education_provider, name=None), ("XC801", "XC101"),
+                          [("XC801", "Workforce", "C30")]),
+    "XC802 no candidates": (lambda c: setattr(c, "candidates", []), ("XC802", "XC101"),
+                            [("XC802", "Workforce", "B18")]),
+    "XC803 too many trainees": (lambda c: _set(c.options[2], trainees=20), ("XC803",),
+                                [("XC803", "Options", "H7")]),
+    "XC804 no skill mix": (lambda c: setattr(c, "skill_mix", []), ("XC804", "XC101"),
+                           [("XC804", "Workforce", "B5")]),
+    "XC901 aim not evaluated": (lambda c: setattr(c, "evaluation", [e for e in c.evaluation if "A2" not in e.what]),
+                                ("XC901",), [("XC901", "Summary", "B30")]),
+    "XC902-XC904 conclusions": (lambda c: _set(c.conclusions, recommendations=[], rollout=[], cohort_source=None),
+                                ("XC90", "XC101"),
+                                [("XC902", "Conclusions", "B12"), ("XC903", "Conclusions", "B24"),
+                                 ("XC904", "Conclusions", "C7")]),
+    "XC101 required empty": (lambda c: (setattr(c, "author", None), _set(c.aims[1], measure=None),
+                                        setattr(c, "evaluation", [])), ("XC101", "XC901"),
+                             [("XC101", "Summary", "C7"), ("XC101", "Summary", "E30"), ("XC101", "Evaluation", "B4")]),
+}
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_rule_fixture(name, make_workbook):
+    change, codes, expected = VARIANTS[name]
+    report = validate_workbook(make_workbook(change))
+    assert flat(report.findings, *codes) == expected
+    assert report.readable
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_rules_on_a_bare_case(name, example_case):
+    """The same rules on the Case itself (no workbook): same codes, no sheet or cell."""
+    change, codes, expected = VARIANTS[name]
+    case = example_case.model_copy(deep=True)
+    change(case)
+    findings = validate_case(case).findings
+    assert [(f.rule, f.sheet, f.cell) for f in findings if f.rule.startswith(codes)] == [
+        (code, None, None) for code, _, _ in expected
+    ]
+
+
+def test_clean_example_has_no_errors_or_warnings(example_workbook):
+    report = validate_workbook(example_workbook)
+    assert report.readable and report.valid
+    assert flat(report.findings, "XC") == [("XC702", "Results", "J7"), ("XC703", "Results", "C19")]
+    assert report.completeness == 1.0
+    assert [s.name for s in report.sections] == list(SECTIONS)
+    assert all(s.complete for s in report.sections)
+
+
+def test_messages_name_the_offending_value(make_workbook):
+    report = validate_workbook(make_workbook(lambda c: _set(c.risks[1], linked_aim="A9")))
+    [finding] = [f for f in report.findings if f.rule == "XC401"]
+    assert finding.value == "A9" and "A9" in finding.message and finding.section == "risks"
+    assert finding.severity == "error"
+
+
+def test_reader_level_codes(example_workbook, tmp_path):
+    """Text in a money cell (XC102), a number stored as text (XC103), an error value (XC104),
+    a score of 7 (XC102 from the model), edited with openpyxl as a user would in Excel."""
+    book = openpyxl.load_workbook(example_workbook)
+    costs = book["Costs"]
+    costs["E7"].value = "forty-five"
+    costs["F7"].value = "£1,234"
+    costs["G7"].value = "#REF!"
+    costs["G7"].data_type = "e"
+    book["Risks"]["E5"].value = 7
+    path = tmp_path / "edited.xlsx"
+    book.save(path)
+    report = validate_workbook(path)
+    assert flat(report.findings, "XC1", "XC4") == [
+        ("XC102", "Costs", "E7"), ("XC103", "Costs", "F7"), ("XC104", "Costs", "G7"), ("XC102", "Risks", "E5"),
+    ]
+    # a value the reader could not read is not reported again as empty (XC101 / XC402)
+    assert not flat(report.findings, "XC101", "XC402")
+    assert not report.valid
+
+
+@pytest.mark.parametrize(("name", "version", "expected"), [
+    ("assistant-practitioner", "0.9.0", [("XC002", "warning")]),
+    ("someone-elses-template", "1.0.0", [("XC002", "error")]),
+    (None, None, [("XC002", "error")]),
+])
+def test_template_identity_xc002(example_workbook, tmp_path, name, version, expected):
+    book = openpyxl.load_workbook(example_workbook)
+    props = {p.name: p for p in book.custom_doc_props.props}
+    if name is None:
+        book.custom_doc_props.props = [p for p in book.custom_doc_props.props if not p.name.startswith("xlcase.")]
+        for defined in ("XlcaseTemplate", "XlcaseTemplateVersion"):
+            if defined in book.defined_names:
+                del book.defined_names[defined]
+    else:
+        props["xlcase.template"].value = name
+        props["xlcase.template_version"].value = version
+    path = tmp_path / "other-template.xlsx"
+    book.save(path)
+    report = validate_workbook(path)
+    assert [(f.rule, f.severity) for f in report.findings if f.rule == "XC002"] == expected
+    assert [(f.rule, f.severity) for f in validate_workbook(example_workbook).findings if f.rule == "XC002"] == []
+
+
+def test_every_rule_documents_itself():
+    codes = [r.code for r in all_rules()]
+    assert len(codes) == len(set(codes))
+    for r in all_rules():
+        assert r.section in SECTIONS and r.severity in ("error", "warning", "info")
+        for part in DOC_PARTS:
+            assert r.part(part), f"{r.code} lacks '{part}'"
+    for code in DESIGN_CORE_CODES:
+        assert get_rule(code).code == code
+    assert get_rule("xc401").name == "risk-not-linked-to-aim"
+    with pytest.raises(BadInputError):
+        get_rule("XC999")
+
+
+def test_select_and_ignore(make_workbook):
+    path = make_workbook(lambda c: (_set(c.risks[1], linked_aim="A9"), _set(c.options[3], reason_rejected=None)))
+    assert {f.rule for f in validate_workbook(path, select=["XC4"]).findings} == {"XC401"}
+    assert "XC401" not in {f.rule for f in validate_workbook(path, ignore=["XC401"]).findings}
+    assert parse_codes("xc4, XC203") == ["XC4", "XC203"]
+    with pytest.raises(BadInputError):
+        parse_codes("XC4,NOPE")
+
+
+def test_a_rule_that_raises_becomes_xc000(example_case):
+    @rule("XC999", "always-fails", "warning", "risks")
+    def always_fails(review, report):
+        """What it checks: nothing.
+
+        Why a reviewer cares: it is a test.
+
+        How to fix: nothing.
+        """
+        raise ZeroDivisionError("boom")
+
+    try:
+        findings = run_rules(Review.from_case(example_case))
+    finally:
+        del _REGISTRY["XC999"]
+    [internal] = [f for f in findings if f.rule == "XC000"]
+    assert "XC999" in internal.message and "boom" in internal.message and internal.severity == "error"
+    assert {"XC702", "XC703"} <= {f.rule for f in findings}  # the other rules still ran
+
+
+def test_rules_markdown_lists_every_rule_and_docs_file_is_current():
+    table = rules_markdown()
+    for r in all_rules():
+        assert f"| {r.code} | {r.severity} | {r.section} |" in table
+    docs = ROOT / "docs" / "RULES.md"
+    assert docs.read_text(encoding="utf-8") == table, "regenerate docs/RULES.md with rules_markdown()"
+
+
+def test_readme_rule_table_lists_every_code():
+    readme = ROOT / "README.md"
+    if not readme.is_file():
+        pytest.skip("no README.md")
+    text = readme.read_text(encoding="utf-8")
+    if not re.search(r"^## Rules\b", text, re.MULTILINE):
+        pytest.skip("README.md has no '## Rules' section yet")
+    missing = [r.code for r in all_rules() if r.code not in text]
+    assert not missing, f"README.md does not mention {missing}"

@@ -1,0 +1,198 @@
+"""Many submitted business cases in one portfolio: a row per case, and long tables of costs and benefits.
+
+`collect_portfolio` reads each workbook once (defensively, never modifying it), validates it, and writes
+either an .xlsx portfolio (Excel Tables `Cases`, `Costs`, `Benefits` on sheets of the same names) or,
+for CSV, three files `cases.csv`, `costs.csv` and `benefits.csv` in the folder named by the output.
+Cost and benefit tables are long: one row per line per year with a non-zero amount, each row carrying
+the case number and file, so a pivot table sums them by case, option, category or year. Text from the
+workbooks is always written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlcase.atomic import atomic_output
+from xlcase.errors import BadInputError, OutputExistsError
+from xlcase.model import Case
+from xlcase.validation import Report, expand_paths, unreadable_report
+
+CASE_HEADERS = ("Case", "Organisation", "Title", "Preferred option", "Preferred option name", "NPV vs do nothing",
+                "BCR", "Payback year", "Completeness", "Errors", "Warnings", "Status", "File")
+COST_HEADERS = ("Case", "Organisation", "Title", "Option", "Category", "Description", "Year", "Financial year",
+                "Amount", "File")
+BENEFIT_HEADERS = ("Case", "Organisation", "Title", "Option", "Beneficiary", "Class", "Description", "Measure",
+                   "Year", "Financial year", "Amount", "File")
+CSV_FILES = {"Cases": "cases.csv", "Costs": "costs.csv", "Benefits": "benefits.csv"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Portfolio:
+    """The three tables of a portfolio, as rows of plain values."""
+
+    cases: list[list[Any]] = field(default_factory=list)
+    costs: list[list[Any]] = field(default_factory=list)
+    benefits: list[list[Any]] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+
+    def tables(self) -> dict[str, tuple[Sequence[str], list[list[Any]]]]:
+        return {"Cases": (CASE_HEADERS, self.cases), "Costs": (COST_HEADERS, self.costs),
+                "Benefits": (BENEFIT_HEADERS, self.benefits)}
+
+
+def _read(path: Path) -> tuple[Report, Case | None]:
+    from xlcase.errors import UnreadableWorkbookError
+    from xlcase.reader import read_workbook
+    from xlcase.review import Review
+    from xlcase.validation import review_report
+
+    try:
+        submission = read_workbook(path)
+    except UnreadableWorkbookError as exc:
+        return unreadable_report(path, f"the file cannot be read as an Excel workbook: {exc.message}"), None
+    except Exception as exc:  # a damaged file must not stop the portfolio
+        return unreadable_report(path, f"the file could not be read ({type(exc).__name__})", "XC000"), None
+    report = review_report(Review.from_submission(submission))
+    report.file = str(path)
+    return report, submission.case
+
+
+def build_portfolio(paths: Iterable[str | Path]) -> Portfolio:
+    """Read and validate every workbook (folders expanded) into the portfolio's tables.
+
+    Raises:
+        BadInputError: no workbook was found.
+    """
+    files = expand_paths(paths)
+    if not files:
+        raise BadInputError("no workbooks (.xlsx or .xlsm) found in the paths given")
+    portfolio = Portfolio()
+    for number, path in enumerate(files, start=1):
+        report, case = _read(path)
+        portfolio.reports.append(report)
+        preferred = None
+        if report.results and report.results.get("preferred"):
+            preferred = next((o for o in report.results["options"] if o["id"] == report.results["preferred"]), None)
+        status = "unreadable" if not report.readable else "valid" if report.valid else "invalid"
+        portfolio.cases.append([
+            number, report.organisation, report.title, preferred["id"] if preferred else None,
+            preferred["name"] if preferred else None, preferred["npv_vs_do_nothing"] if preferred else None,
+            preferred["bcr"] if preferred else None, preferred["discounted_payback_year"] if preferred else None,
+            report.completeness, report.count("error"), report.count("warning"), status, str(path),
+        ])
+        if case is None:
+            continue
+        base = case.assumptions.base_year
+        ident = [number, case.organisation, case.title]
+        for line in case.costs:
+            for t, amount in enumerate(line.amounts):
+                if amount:
+                    portfolio.costs.append([*ident, line.option, line.category, line.description, t,
+                                            _financial_year(base, t), amount, str(path)])
+        for line in case.benefits:
+            for t, amount in enumerate(line.amounts):
+                if amount:
+                    portfolio.benefits.append([*ident, line.option, line.beneficiary, line.category, line.description,
+                                               line.measure, t, _financial_year(base, t), amount, str(path)])
+    return portfolio
+
+
+def _financial_year(base: int, t: int) -> str:
+    year = base + t
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def collect_portfolio(paths: Iterable[str | Path], output: str | Path, *, fmt: str = "xlsx",
+                      force: bool = False) -> Portfolio:
+    """Collect many workbooks into one portfolio.
+
+    Args:
+        paths: workbooks and folders of workbooks.
+        output: for xlsx, the portfolio workbook; for csv, a folder that receives cases.csv, costs.csv and
+            benefits.csv (created if missing).
+        fmt: xlsx or csv.
+        force: replace existing output files.
+
+    Returns:
+        The portfolio written.
+
+    Raises:
+        BadInputError: no workbook found, or an unknown format.
+        OutputExistsError: an output file exists and ``force`` is false.
+    """
+    if fmt not in ("xlsx", "csv"):
+        raise BadInputError(f"unknown portfolio format {fmt!r} (xlsx or csv)")
+    output = Path(output)
+    if fmt == "csv":
+        targets = [output / name for name in CSV_FILES.values()]
+    else:
+        targets = [output]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing and not force:
+        raise OutputExistsError("the output already exists; use --force to replace it", location=", ".join(existing))
+    portfolio = build_portfolio(paths)
+    if fmt == "csv":
+        output.mkdir(parents=True, exist_ok=True)
+        for name, (headers, rows) in portfolio.tables().items():
+            with atomic_output(output / CSV_FILES[name], force=force) as tmp:
+                tmp.write_text(_csv_text(headers, rows), encoding="utf-8-sig")
+    else:
+        with atomic_output(output, force=force) as tmp:
+            _write_xlsx(portfolio, tmp)
+    return portfolio
+
+
+def _csv_safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_text(headers: Sequence[str], rows: list[list[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows([[_csv_safe(v) for v in row] for row in rows])
+    return buffer.getvalue()
+
+
+def _write_xlsx(portfolio: Portfolio, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    from xlcase.writer.cells import add_table, put_text
+
+    formats = {"NPV vs do nothing": "£#,##0;-£#,##0", "Amount": "£#,##0;-£#,##0", "BCR": "0.00",
+               "Completeness": "0%"}
+    book = Workbook()
+    book.remove(book.active)
+    for name, (headers, rows) in portfolio.tables().items():
+        ws = book.create_sheet(name)
+        for col, header in enumerate(headers, start=1):
+            put_text(ws.cell(1, col), header)
+            ws.column_dimensions[get_column_letter(col)].width = 40 if header in ("Title", "Description", "Measure",
+                                                                                  "File") else 16
+        for r, row in enumerate(rows, start=2):
+            for col, value in enumerate(row, start=1):
+                cell = ws.cell(r, col)
+                if isinstance(value, str):
+                    put_text(cell, value[:32_767].translate(_CONTROL))
+                else:
+                    cell.value = value
+                fmt = formats.get(headers[col - 1])
+                if fmt:
+                    cell.number_format = fmt
+        last = max(2, len(rows) + 1)  # a table needs a data row, even an empty one
+        add_table(ws, name, f"A1:{get_column_letter(len(headers))}{last}", stripes=True)
+        ws.freeze_panes = "A2"
+    book.save(path)
+
+
+_CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"}

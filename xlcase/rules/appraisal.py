@@ -1,0 +1,93 @@
+"""XC7xx: the appraisal: saved formula results, and what a reviewer should know about the preferred option."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from xlcase.findings import Finding
+from xlcase.review import Review
+from xlcase.rules import Report, rule
+
+
+def _preferred(review: Review):
+    """(index, result) of the one preferred option, or None."""
+    appraisal = review.appraisal
+    if appraisal is None:
+        return None
+    preferred = [(i, o) for i, o in enumerate(appraisal.options) if o.preferred]
+    if len(preferred) != 1 or preferred[0][1].do_nothing:
+        return None
+    return preferred[0]
+
+
+@rule("XC701", "stale-formula-result", "error", "appraisal")
+def stale_formula_result(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: every result saved in the Results and Sensitivity tables agrees with what xlcase
+    computes from the workbook's inputs, and no result formula has been replaced by a typed number.
+
+    Why a reviewer cares: a typed-over or stale result means the figures the panel reads are not the
+    figures the inputs give.
+
+    How to fix: restore the formula (copy it from a neighbouring row) and recalculate (F9), then save.
+    """
+    if review.package is None or review.appraisal is None:
+        return
+    from xlcase.cached_results import cached_result_findings
+
+    yield from cached_result_findings(review, review.appraisal)  # type: ignore[arg-type]
+
+
+def _percent(value: float | None) -> str:
+    return "none" if value is None else f"{value:.0%}"
+
+
+@rule("XC702", "switching-values", "info", "appraisal")
+def switching_values(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: reports the preferred option's switching values: by how much its costs may rise,
+    or its benefits fall, before it is no better than doing nothing.
+
+    Why a reviewer cares: the Green Book expects switching values for the preferred option; small ones
+    mean the case depends on estimates being right.
+
+    How to fix: nothing to fix; if a switching value is small, say in the case why the estimates are
+    reliable, or reduce the uncertainty.
+    """
+    found = _preferred(review)
+    if found is None:
+        return
+    index, option = found
+    message = (f"preferred option {option.id}: NPV against doing nothing £{option.npv_vs_do_nothing:,.0f}; costs may "
+               f"rise by {_percent(option.cost_switching_value)} or benefits fall by "
+               f"{_percent(option.benefit_switching_value)} before it is no better than doing nothing")
+    if option.npv_vs_do_nothing < 0:
+        message = (f"preferred option {option.id} is worse than doing nothing (NPV against doing nothing "
+                   f"£{option.npv_vs_do_nothing:,.0f}): it has no positive switching values")
+    yield report(message, where=review.table_row_cell("Results", option.id or "", "Cost switching value", index),
+                 value=option.cost_switching_value)
+
+
+@rule("XC703", "sensitivity", "info", "appraisal")
+def sensitivity(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: reports the preferred option's NPV against doing nothing under each sensitivity
+    scenario (costs up, benefits down or delayed, other discount rates), and whether any makes it negative.
+
+    Why a reviewer cares: the Green Book expects sensitivity analysis; a case that turns negative under a
+    plausible scenario needs that risk managed.
+
+    How to fix: nothing to fix; explain or mitigate any scenario that turns the NPV negative.
+    """
+    found = _preferred(review)
+    appraisal = review.appraisal
+    if found is None or appraisal is None:
+        return
+    index, option = found
+    rows = [r for r in appraisal.sensitivity if r.option == option.id]
+    if not rows:
+        return
+    shown = "; ".join(f"{r.scenario} £{r.npv_vs_do_nothing:,.0f}" for r in rows)
+    negative = [r.scenario for r in rows if r.npv_vs_do_nothing < 0]
+    verdict = (f"it turns negative under: {', '.join(negative)}" if negative
+               else "it stays positive under every scenario" if option.npv_vs_do_nothing >= 0 else "")
+    message = f"sensitivity of preferred option {option.id} (NPV against doing nothing): {shown}"
+    yield report(message + (f"; {verdict}" if verdict else ""),
+                 where=review.table_row_cell("Sensitivity", option.id or "", "Base case", index), value=option.id)

@@ -1,0 +1,109 @@
+"""XC0xx: the file itself: can it be read, which template made it, what the reader could not read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from xlcase.findings import Finding
+from xlcase.review import Review
+from xlcase.rules import Report, rule
+from xlcase.template import available_templates
+
+
+def passed_through(review: Review, code: str) -> Iterator[Finding]:
+    """The reader's own findings of one code (the reader makes them; the registry documents them)."""
+    return (p for p in review.problems if p.rule == code)
+
+
+@rule("XC000", "internal-error", "error", "file")
+def internal_error(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: nothing by itself; a rule that failed while checking the file is reported under
+    this code instead of stopping the validation.
+
+    Why a reviewer cares: the other findings are still complete, but the failed rule's check was not done,
+    so the file has not been fully checked.
+
+    How to fix: nothing to change in the workbook; report the message to the xlcase maintainers.
+    """
+    return iter(())
+
+
+@rule("XC001", "unreadable-file", "error", "file")
+def unreadable_file(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: the file can be opened as an .xlsx workbook (not a zip, encrypted, damaged,
+    too large, or hostile XML all fail).
+
+    Why a reviewer cares: nothing in the file can be checked, so it cannot be approved as submitted.
+
+    How to fix: open the file in Excel, remove any password, and save it as an Excel Workbook (.xlsx).
+    """
+    return iter(())  # produced by xlcase.validation when the file cannot be opened
+
+
+@rule("XC002", "unknown-template", "error", "file")
+def unknown_template(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: the workbook records that it was made from an installed xlcase template, and
+    from the installed version of it (another version of a known template is a warning).
+
+    Why a reviewer cares: the checks find every value by the template's table and cell names; a
+    workbook from another template or version may be read wrongly or incompletely.
+
+    How to fix: copy the figures into a workbook made with `xlcase new` (or `xlcase templates` to see
+    which templates and versions are installed).
+    """
+    if review.package is None:
+        return
+    name, version = review.template_name, review.template_version
+    installed = {t.name: t.version for t in available_templates()}
+    if name is None:
+        yield report("the workbook does not say which xlcase template it was made from: it may not be an "
+                     "xlcase business case, so values may be missing or read from the wrong cells")
+    elif name not in installed:
+        yield report(f"the workbook was made from the template {name!r}, which is not installed (installed: "
+                     f"{', '.join(sorted(installed))}); it was read as {review.template.name!r}", value=name)
+    elif version != installed[name]:
+        yield report(f"the workbook was made from version {version or '(none)'} of the template {name!r}; the "
+                     f"installed version is {installed[name]}, so some values may be read differently",
+                     value=version, severity="warning")
+
+
+@rule("XC003", "missing-table-or-cell", "error", "file")
+def missing_table_or_cell(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: every table, column and named input cell of the template is still in the workbook.
+
+    Why a reviewer cares: a deleted or renamed table or input cell means its values cannot be read, so
+    the case is incomplete and the appraisal may be wrong.
+
+    How to fix: undo the deletion or renaming (table names are under Table Design > Table Name; named
+    cells under Formulas > Name Manager), or copy the figures into a fresh workbook.
+    """
+    return passed_through(review, "XC003")
+
+
+@rule("XC004", "merged-cells-in-table", "warning", "file")
+def merged_cells(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: no cells are merged across a data table.
+
+    Why a reviewer cares: only the first cell of a merged range holds a value, so the others read as
+    empty.
+
+    How to fix: select the merged cells and choose Merge & Center > Unmerge Cells, then fill each cell.
+    """
+    return passed_through(review, "XC004")
+
+
+@rule("XC005", "macros-or-external-links", "warning", "file")
+def macros_or_links(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: the workbook holds no macros and no links to other workbooks.
+
+    Why a reviewer cares: macros are never run or kept by xlcase, and a linked value is whatever was
+    last saved from another file, which the reviewer cannot see or check.
+
+    How to fix: save as .xlsx (without macros) and replace external links with the values or with
+    inputs in this workbook (Data > Edit Links > Break Link).
+    """
+    package = review.package
+    if package is None:
+        return
+    for warning in package.warnings:
+        yield report(f"{warning}", value=None)

@@ -1,0 +1,58 @@
+"""XC5xx: the timeline: start, finish and milestones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from xlcase.completeness import filled
+from xlcase.findings import Finding
+from xlcase.review import Review
+from xlcase.rules import Report, rule
+
+
+@rule("XC501", "timeline-out-of-order", "error", "timeline")
+def out_of_order(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: the finish date is not before the start date, and every milestone falls between
+    them (both inclusive).
+
+    Why a reviewer cares: a plan whose dates contradict each other cannot be monitored for slippage.
+
+    How to fix: correct the start or finish date, or the milestone's due date.
+    """
+    timeline = review.case.timeline
+    start, finish = timeline.start, timeline.finish
+    if start and finish and finish < start:
+        yield report(f"the finish date {finish:%d %b %Y} is before the start date {start:%d %b %Y}",
+                     "timeline", "finish", value=finish.isoformat())
+        return
+    for i, milestone in enumerate(timeline.milestones):
+        due = milestone.due
+        if due is None:
+            continue
+        what = f"milestone {milestone.name or f'in row {i + 1}'!s}"
+        if start and due < start:
+            yield report(f"{what} is due on {due:%d %b %Y}, before the project starts ({start:%d %b %Y})",
+                         "timeline", "milestones", i, "due", value=due.isoformat())
+        elif finish and due > finish:
+            yield report(f"{what} is due on {due:%d %b %Y}, after the project finishes ({finish:%d %b %Y})",
+                         "timeline", "milestones", i, "due", value=due.isoformat())
+
+
+@rule("XC502", "milestone-incomplete", "error", "timeline",
+      covers=("timeline.milestones[].owner", "timeline.milestones[].due"))
+def milestone_incomplete(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: every milestone has an owner and a due date.
+
+    Why a reviewer cares: without a date and an owner nobody can tell whether the project is on track.
+
+    How to fix: fill "Owner" and "Due" in the milestone's row.
+    """
+    for i, milestone in enumerate(review.case.timeline.milestones):
+        what = f"milestone {milestone.name or f'in row {i + 1}'!s}"
+        for key, label in (("owner", "owner"), ("due", "due date")):
+            if filled(getattr(milestone, key)):
+                continue
+            where = review.locate_exact("timeline", "milestones", i, key)
+            if where and review.has_problem_at(where.sheet, where.cell):
+                continue
+            yield report(f"{what} has no {label}", "timeline", "milestones", i, key, value=milestone.name)
