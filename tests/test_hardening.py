@@ -1,0 +1,158 @@
+"""Hostile and damaged workbooks through the real commands: a clear answer, nothing changed, within limits."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import resource
+import subprocess
+import sys
+import time
+import warnings
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hostile import HOSTILE_CASES
+from xlcase.api import new_workbook
+from xlcase.validation import expand_paths, validate_workbook
+
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "examples" / "ward-assistant-practitioners.yaml"
+SECONDS_LIMIT = 10
+MEMORY_LIMIT_KB = 1024 * 1024  # 1 GB, as ru_maxrss counts it on Linux
+SECRET = b"root:x:0:0"  # the start of /etc/passwd, which an XXE payload tries to read
+
+
+def sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def run_limited(*args: str) -> tuple[subprocess.CompletedProcess[str], float, int]:
+    """Run `python -m xlcase ...` in a child whose memory is capped; return it, its seconds and peak KB."""
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 * MEMORY_LIMIT_KB * 1024, 2 * MEMORY_LIMIT_KB * 1024))
+
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "xlcase", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60, preexec_fn=cap)
+    elapsed = time.perf_counter() - start
+    return done, elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CASES))
+def test_hostile_file_is_answered_without_harm(tmp_path, name):
+    case = HOSTILE_CASES[name]
+    path = case.build(tmp_path)
+    before = sha256(path)
+    done, seconds, peak_kb = run_limited("validate", str(path), "--format", "json")
+    assert "Traceback" not in done.stderr, done.stderr
+    assert SECRET not in done.stdout.encode() and SECRET not in done.stderr.encode()
+    assert sha256(path) == before, "the input must not change"
+    assert seconds < SECONDS_LIMIT, seconds
+    assert peak_kb < MEMORY_LIMIT_KB, peak_kb
+    report = json.loads(done.stdout)
+    codes = [f["rule"] for f in report["findings"]]
+    if case.outcome == "unreadable":
+        assert done.returncode == 2
+        assert report["readable"] is False and codes == ["XC001"]
+        message = report["findings"][0]["message"].lower()
+        assert any(word.lower() in message for word in case.words), message
+    else:
+        assert report["readable"] is True
+        assert "XC005" in codes
+
+
+@pytest.mark.parametrize("command", [["recalc"], ["export"]])
+def test_recalc_and_export_answer_hostile_files_with_xc001(tmp_path, command):
+    for name in ("xxe", "zip_bomb", "encrypted_workbook", "truncated_zip"):
+        path = HOSTILE_CASES[name].build(tmp_path)
+        before = sha256(path)
+        done, seconds, _ = run_limited(*command, str(path))
+        assert done.returncode == 2, (name, done.stdout)
+        assert "XC001" in done.stderr and "Traceback" not in done.stderr
+        assert SECRET not in done.stderr.encode()
+        assert sha256(path) == before
+        assert seconds < SECONDS_LIMIT
+
+
+def test_a_batch_of_hostile_files_stops_nothing(tmp_path):
+    outcomes = {case.build(tmp_path): case.outcome for name, case in HOSTILE_CASES.items() if name != "missing_file"}
+    good = tmp_path / "good.xlsx"
+    new_workbook(good, case_file=EXAMPLE)
+    outcomes[good] = "valid"
+    picked = expand_paths([tmp_path])  # every .xlsx and .xlsm below the folder
+    done, seconds, peak_kb = run_limited("validate", str(tmp_path), "--format", "json", "--jobs", "2")
+    summary = json.loads(done.stdout)["summary"]
+    assert summary["files"] == len(picked)
+    assert summary["unreadable"] == sum(outcomes[p] == "unreadable" for p in picked)
+    assert summary["valid"] == 1
+    assert done.returncode == 2
+    assert peak_kb < MEMORY_LIMIT_KB
+
+
+# -- fuzzing a real generated workbook ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def workbook_bytes(tmp_path_factory) -> bytes:
+    path = tmp_path_factory.mktemp("fuzz") / "example.xlsx"
+    new_workbook(path, case_file=EXAMPLE)
+    return path.read_bytes()
+
+
+def _members(data: bytes) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return [(n, archive.read(n)) for n in archive.namelist()]
+
+
+def _zip(members: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members:
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+mutations = st.one_of(
+    st.tuples(st.just("flip"), st.integers(0, 10**6), st.integers(1, 255)),
+    st.tuples(st.just("drop"), st.integers(0, 100), st.just(0)),
+    st.tuples(st.just("duplicate"), st.integers(0, 100), st.just(0)),
+    st.tuples(st.just("xml"), st.integers(0, 100), st.integers(0, 10**6)),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mutation=mutations, junk=st.binary(min_size=1, max_size=12))
+def test_fuzzed_workbooks_get_a_report_never_an_exception(tmp_path, workbook_bytes, mutation, junk):
+    kind, where, value = mutation
+    if kind == "flip":
+        data = bytearray(workbook_bytes)
+        data[where % len(data)] ^= value
+        mutated = bytes(data)
+    else:
+        members = _members(workbook_bytes)
+        index = where % len(members)
+        if kind == "drop":
+            members.pop(index)
+        elif kind == "duplicate":
+            members.append(members[index])
+        else:
+            name, content = members[index]
+            cut = value % (len(content) + 1)
+            members[index] = (name, content[:cut] + junk + content[cut:])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns about a duplicated member name: that is the point
+            mutated = _zip(members)
+    path = tmp_path / "fuzzed.xlsx"
+    path.write_bytes(mutated)
+    report = validate_workbook(path)
+    assert path.read_bytes() == mutated
+    data = report.to_dict()
+    json.dumps(data)
+    if not data["readable"]:
+        assert [f["rule"] for f in data["findings"]] == ["XC001"]
+
