@@ -16,6 +16,7 @@ import openpyxl
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 OFFICE_JS_RUNTIME = "1.4"
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 in the 1900 date system (after February 1900)
 
 
 def function_call(func_name: str, *args: Any) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def table_values(path: str | Path, table: str) -> list[list[Any]]:
     book = openpyxl.load_workbook(path, data_only=True)
     for sheet in book.worksheets:
         if table in sheet.tables:
-            return [[_value(c.value) for c in row] for row in sheet[sheet.tables[table].ref]]
+            return [[_argument(c.value) for c in row] for row in sheet[sheet.tables[table].ref]]
     raise KeyError(table)
 
 
@@ -92,6 +93,15 @@ def _table(table: Any) -> dict[str, Any]:
         "total_row_range_address": None, "show_headers": True, "show_totals": False,
         "table_style": "TableStyleMedium2", "show_autofilter": True,
     }
+
+
+def _argument(value: Any) -> Any:
+    """A cell as a custom function argument: dates as serial numbers."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return float((value - EXCEL_EPOCH).days)
+    return _value(value)
 
 
 def _value(value: Any) -> Any:

@@ -225,6 +225,7 @@ def serve(
         typer.echo("xlwings Server runs under the PolyForm Noncommercial licence (NHS bodies and other public "
                    f"health organisations qualify); for commercial use set {LICENSE_ENV} to your xlwings PRO key.",
                    err=True)
+    typer.echo(f"xlcase functions on xlwings Server at http://{host}:{port} (Ctrl+C stops it)", err=True)
     try:
         run(host, port)
     except ServerNotInstalledError as error:

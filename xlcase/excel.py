@@ -498,10 +498,23 @@ def _fresh_sheet(book: Any, name: str) -> Any:
     return book.sheets.add(name=name, after=book.sheets[len(book.sheets) - 1])
 
 
+BOOK_DOC = "Leave empty: the workbook that runs the script."
+
+
+def _document_book(script_function: _F) -> _F:
+    """Describe the book parameter in Excel's function wizard (classic add-in only: ``@arg`` on a script would
+    make xlwings Server list the script as a function)."""
+    registered = getattr(script_function, "__xlfunc__", None)
+    if registered is not None:
+        registered["argmap"]["book"]["doc"] = BOOK_DOC
+    return script_function
+
+
 def _caller_book(book: Any) -> Any:
     return book if book is not None else xw.Book.caller()
 
 
+@_document_book
 @script(name="Validate workbook")
 def validate_workbook(book: xw.Book | None = None) -> None:
     """Validate the whole workbook with every xlcase rule and list the findings on a Validation sheet."""
@@ -520,6 +533,7 @@ def validate_workbook(book: xw.Book | None = None) -> None:
     sheet.activate()
 
 
+@_document_book
 @script(name="Recalculate with xlcase")
 def recalc_workbook(book: xw.Book | None = None) -> None:
     """Recalculate the appraisal with the xlcase engine from the workbook's inputs and write it to a sheet."""

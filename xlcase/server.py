@@ -48,6 +48,7 @@ def configure_environment() -> None:
     os.environ["XLWINGS_ON_SERVER"] = "true"
     os.environ.setdefault("XLWINGS_FUNCTIONS_NAMESPACE", "")
     os.environ.setdefault("XLWINGS_ENABLE_EXAMPLES", "false")
+    os.environ.setdefault("XLWINGS_LOG_LEVEL", "WARNING")  # xlwings Server logs every call at INFO: slow under load
     if "XLWINGS_PROJECT_DIR" not in os.environ:
         project = tempfile.mkdtemp(prefix="xlcase-server-")
         atexit.register(shutil.rmtree, project, ignore_errors=True)
@@ -85,14 +86,15 @@ def create_app() -> Any:
     return main.main_app
 
 
-def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "info") -> None:
+def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "warning") -> None:
     """Serve xlcase's functions with uvicorn until interrupted.
 
     Args:
         host: the address to listen on (127.0.0.1 keeps it to this machine).
         port: the TCP port.
-        log_level: uvicorn's log level.
+        log_level: uvicorn's log level; at "info" or below each request is logged too.
     """
     import uvicorn
 
-    uvicorn.run(create_app(), host=host, port=port, log_level=log_level)
+    quiet = log_level.lower() not in ("info", "debug", "trace")
+    uvicorn.run(create_app(), host=host, port=port, log_level=log_level, access_log=not quiet)
