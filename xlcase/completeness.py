@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from xlcase.model import Case
-from xlcase.template import Table, Template, YEAR_HEADER
+from xlcase.template import Table, Template
 
 
 def filled(value: Any) -> bool:
@@ -77,12 +77,7 @@ def section_formulas(template: Template, years: int) -> dict[str, str]:
 
 
 def _table_formula(table: Table, years: int) -> str:
-    columns: list[str] = []
-    for column in table.inputs:
-        if column.type == "years":
-            columns.extend(YEAR_HEADER.format(t) for t in range(years))
-        else:
-            columns.append(column.header)
+    columns = table.headers(years, inputs_only=True)
     started = "((" + "+".join(f"LEN({table.name}[{c}])" for c in columns) + ")>0)"
     required = [c.header for c in table.inputs if c.required]
     got = "+".join(f"(LEN({table.name}[{c}])>0)" for c in required)

@@ -41,7 +41,7 @@ from xlcase.appraisal import OptionResult, appraise, appraise_arrays, discount_f
 from xlcase.errors import XlcaseError
 from xlcase.findings import Finding
 from xlcase.package import Cell, Sheet, TableDef, WorkbookPackage
-from xlcase.reader import Submission, _Reader
+from xlcase.reader import Submission, read_package
 from xlcase.review import Review
 from xlcase.template import DEFAULT_TEMPLATE, TEMPLATE_PROPERTY, VERSION_PROPERTY, Table, Template, load_template
 
@@ -238,6 +238,22 @@ _BENEFITS_DOC = "Benefits by year from year 0, laid out like costs. Empty cells 
 _BIAS_DOC = "Optimism bias uplift applied to every cost (default 0; 0.2 = +20%)."
 
 
+def _option_function(costs_doc: str) -> Callable[[Callable[..., Any]], Any]:
+    """The xlwings declaration shared by the functions of one option's costs and benefits by year."""
+    def declare(function: Callable[..., Any]) -> Any:
+        declared = _cell_boundary(function)
+        for decorator in (
+            arg("optimism_bias", err_to_str=True, doc=_BIAS_DOC),
+            arg("rate", err_to_str=True, doc=_RATE_DOC),
+            arg("benefits", ndim=2, err_to_str=True, doc=_BENEFITS_DOC),
+            arg("costs", ndim=2, err_to_str=True, doc=costs_doc),
+            func,
+        ):
+            declared = decorator(declared)
+        return declared
+    return declare
+
+
 @func
 @arg("years", err_to_str=True, doc=f"How many years: factors for years 0 to years-1 (1 to {MAX_YEARS}).")
 @arg("rate", err_to_str=True, doc=_RATE_DOC)
@@ -257,45 +273,25 @@ def xlcase_pv(values: Any, rate: Any = DEFAULT_RATE) -> float:
     return present_value(_series(values, "values"), _number(rate, "rate", DEFAULT_RATE))
 
 
-@func
-@arg("costs", ndim=2, err_to_str=True, doc=_COSTS_DOC)
-@arg("benefits", ndim=2, err_to_str=True, doc=_BENEFITS_DOC)
-@arg("rate", err_to_str=True, doc=_RATE_DOC)
-@arg("optimism_bias", err_to_str=True, doc=_BIAS_DOC)
-@_cell_boundary
+@_option_function(_COSTS_DOC)
 def xlcase_npv(costs: Any, benefits: Any, rate: Any = DEFAULT_RATE, optimism_bias: Any = 0.0) -> float:
     """Net present value: PV of benefits minus PV of costs uplifted by optimism bias (Green Book)."""
     return _option(costs, benefits, rate, optimism_bias).npv
 
 
-@func
-@arg("costs", ndim=2, err_to_str=True, doc=_COSTS_DOC)
-@arg("benefits", ndim=2, err_to_str=True, doc=_BENEFITS_DOC)
-@arg("rate", err_to_str=True, doc=_RATE_DOC)
-@arg("optimism_bias", err_to_str=True, doc=_BIAS_DOC)
-@_cell_boundary
+@_option_function(_COSTS_DOC)
 def xlcase_bcr(costs: Any, benefits: Any, rate: Any = DEFAULT_RATE, optimism_bias: Any = 0.0) -> Any:
     """Benefit-cost ratio: PV of benefits / PV of costs with optimism bias (#DIV/0! when PV costs is 0)."""
     return _or_error(_option(costs, benefits, rate, optimism_bias).bcr, DIVIDE_BY_ZERO)
 
 
-@func
-@arg("costs", ndim=2, err_to_str=True, doc=_COSTS_DOC + " Costs and benefits relative to doing nothing.")
-@arg("benefits", ndim=2, err_to_str=True, doc=_BENEFITS_DOC)
-@arg("rate", err_to_str=True, doc=_RATE_DOC)
-@arg("optimism_bias", err_to_str=True, doc=_BIAS_DOC)
-@_cell_boundary
+@_option_function(_COSTS_DOC + " Costs and benefits relative to doing nothing.")
 def xlcase_payback(costs: Any, benefits: Any, rate: Any = DEFAULT_RATE, optimism_bias: Any = 0.0) -> Any:
     """Discounted payback year: the first year in which cumulative discounted net benefit reaches 0 (#N/A when never)."""
     return _or_error(_option(costs, benefits, rate, optimism_bias).discounted_payback_year, NOT_AVAILABLE)
 
 
-@func
-@arg("costs", ndim=2, err_to_str=True, doc=_COSTS_DOC + " Costs and benefits relative to doing nothing.")
-@arg("benefits", ndim=2, err_to_str=True, doc=_BENEFITS_DOC)
-@arg("rate", err_to_str=True, doc=_RATE_DOC)
-@arg("optimism_bias", err_to_str=True, doc=_BIAS_DOC)
-@_cell_boundary
+@_option_function(_COSTS_DOC + " Costs and benefits relative to doing nothing.")
 def xlcase_switching_values(costs: Any, benefits: Any, rate: Any = DEFAULT_RATE,
                             optimism_bias: Any = 0.0) -> list[list[Any]]:
     """Switching values as one row: the fraction by which costs may rise, then by which benefits may fall,
@@ -370,7 +366,7 @@ def table_findings(matrix: list[list[Any]], table: Table, template: Template | N
         external_links=[],
         date1904=False,
     )
-    submission = _Reader(package).read()
+    submission = read_package(package)
     findings = run_rules(Review.from_submission(submission))
     out = []
     for finding in findings:
@@ -479,7 +475,7 @@ def _table_def(sheet: str, table: Any, cells: dict[tuple[int, int], Cell]) -> Ta
 
 def book_submission(book: Any) -> Submission:
     """The open workbook read as the validator reads a file (no file is written)."""
-    return _Reader(book_package(book)).read()
+    return read_package(book_package(book))
 
 
 def book_findings(book: Any) -> list[Finding]:

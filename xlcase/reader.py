@@ -64,11 +64,16 @@ class Submission:
 
     def locate(self, *path: str | int) -> Location | None:
         """The cell of a case value, or of its nearest enclosing row or table (('costs', 3, 'amounts', 2))."""
-        for n in range(len(path), 0, -1):
-            found = self.locations.get(tuple(path[:n]))
-            if found:
-                return found
-        return None
+        return locate(self.locations, path)
+
+
+def locate(locations: dict[Path_, Location], path: Path_) -> Location | None:
+    """The location of ``path`` or of its nearest enclosing row or table, if any."""
+    for n in range(len(path), 0, -1):
+        found = locations.get(tuple(path[:n]))
+        if found:
+            return found
+    return None
 
 
 def read_workbook(path: str | Path, *, limits: Limits | None = None) -> Submission:
@@ -84,7 +89,11 @@ def read_workbook(path: str | Path, *, limits: Limits | None = None) -> Submissi
     Raises:
         UnreadableWorkbookError: the file cannot be read as an xlsx workbook at all (XC001).
     """
-    package = open_workbook(path, limits or Limits())
+    return read_package(open_workbook(path, limits or Limits()))
+
+
+def read_package(package: WorkbookPackage) -> Submission:
+    """Read a workbook already opened (or built in memory, as xlcase.excel does from what Excel sends)."""
     return _Reader(package).read()
 
 
@@ -314,19 +323,13 @@ class _Reader:
             except ValidationError as exc:
                 for error in exc.errors(include_url=False):
                     loc = tuple(error["loc"])
-                    where = self._locate(loc)
+                    where = locate(self.locations, loc)
                     section = self._section_of(loc)
                     self._problem("XC102", "error", f"{key_path(loc)}: {error['msg'].lower()}",
                                   where.sheet if where else None, where.cell if where else None, section,
                                   error.get("input"))
                     _unset(data, loc)
         return Case()
-
-    def _locate(self, loc: Path_) -> Location | None:
-        for n in range(len(loc), 0, -1):
-            if loc[:n] in self.locations:
-                return self.locations[loc[:n]]
-        return None
 
     def _section_of(self, loc: Path_) -> str:
         for table in self.template.tables.values():

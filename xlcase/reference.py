@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 
@@ -25,6 +25,7 @@ STANDARD_SCHEDULE = "standard"
 HEALTH_SCHEDULE = "health"
 
 ScenarioKind = Literal["costs_change", "benefits_change", "benefits_delay", "discount_rate"]
+_Record = TypeVar("_Record")
 SCENARIO_KINDS: tuple[str, ...] = ("costs_change", "benefits_change", "benefits_delay", "discount_rate")
 
 
@@ -271,17 +272,20 @@ def _pick(section: str, what: str, on: dt.date | str | None) -> dict[str, Any]:
     raise UnknownReferenceError(f"no {what} in force on {on.isoformat()}")
 
 
+def _record(cls: type[_Record], entry: dict[str, Any], **given: Any) -> _Record:
+    """A dated reference record from its YAML entry: every field by name, rates and amounts as floats."""
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name in given:
+            continue
+        value = entry.get(f.name, f.default if f.default is not MISSING else None)
+        values[f.name] = float(value) if f.type == "float" and value is not None else value
+    return cls(**values, **given)
+
+
 def _pay_scales(entry: dict[str, Any]) -> PayScales:
-    return PayScales(
-        period=entry["period"],
-        effective_from=entry["effective_from"],
-        effective_to=entry.get("effective_to"),
-        announced=entry.get("announced"),
-        source=entry["source"],
-        url=entry.get("url"),
-        bands=tuple(BandPay(str(b), float(p["entry"]), float(p["top"])) for b, p in entry["bands"].items()),
-        notes=entry.get("notes", ""),
-    )
+    bands = tuple(BandPay(str(b), float(p["entry"]), float(p["top"])) for b, p in entry["bands"].items())
+    return _record(PayScales, entry, bands=bands)
 
 
 @functools.cache
@@ -322,16 +326,7 @@ def employer_national_insurance(on: dt.date | str | None = None) -> EmployerNati
         UnknownReferenceError: if no period matches.
     """
     entry = _pick("employer_national_insurance", "employer National Insurance rate", on)
-    return EmployerNationalInsurance(
-        period=entry["period"],
-        effective_from=entry["effective_from"],
-        effective_to=entry.get("effective_to"),
-        source=entry["source"],
-        url=entry.get("url"),
-        rate=float(entry["rate"]),
-        secondary_threshold=float(entry["secondary_threshold"]),
-        apprentice_under_25_upper_threshold=float(entry["apprentice_under_25_upper_threshold"]),
-    )
+    return _record(EmployerNationalInsurance, entry)
 
 
 @functools.cache
@@ -348,13 +343,4 @@ def nhs_pension_employer(on: dt.date | str | None = None) -> PensionEmployerCont
         UnknownReferenceError: if no period matches.
     """
     entry = _pick("nhs_pension_employer", "NHS Pension employer rate", on)
-    return PensionEmployerContribution(
-        period=entry["period"],
-        effective_from=entry["effective_from"],
-        effective_to=entry.get("effective_to"),
-        source=entry["source"],
-        url=entry.get("url"),
-        employer_rate=float(entry["employer_rate"]),
-        administration_levy=float(entry["administration_levy"]),
-        local_rate=float(entry["local_rate"]),
-    )
+    return _record(PensionEmployerContribution, entry)

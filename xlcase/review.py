@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlcase.findings import Finding
 from xlcase.model import Case
+from xlcase.reader import locate
 from xlcase.template import DEFAULT_TEMPLATE, Template, load_template
 
 if TYPE_CHECKING:
@@ -74,11 +75,7 @@ class Review:
 
     def locate(self, *path: str | int) -> Location | None:
         """The cell of a case value, or of its nearest enclosing row or table; None without a workbook."""
-        for n in range(len(path), 0, -1):
-            found = self.locations.get(tuple(path[:n]))
-            if found:
-                return found
-        return None
+        return locate(self.locations, path)
 
     def locate_exact(self, *path: str | int) -> Location | None:
         """The cell of exactly this value (no fallback to its row or table)."""

@@ -76,10 +76,10 @@ class Table:
         """A table of plain strings (drivers, recommendations): one column keyed '.'."""
         return len(self.inputs) == 1 and self.inputs[0].key == "."
 
-    def headers(self, years: int) -> list[str]:
+    def headers(self, years: int, *, inputs_only: bool = False) -> list[str]:
         """The header row as written, the year column expanded to one column per year."""
         out: list[str] = []
-        for column in self.columns:
+        for column in self.inputs if inputs_only else self.columns:
             if column.type == "years":
                 out.extend(YEAR_HEADER.format(t) for t in range(years))
             else:
