@@ -24,7 +24,7 @@ CASE_FILE = HERE / "ward-assistant-practitioners.yaml"
 YEARS = 10
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 BOLD = Font(bold=True)
-NOTE = ("These formulas need the xlwings add-in with xlcase (see docs/EXCEL.md): without it they show #NAME?. "
+NOTE = ("These formulas need the xlwings add-in with xlcase (see the README section 'Excel functions and scripts'): without it they show #NAME?. "
         "In xlwings Lite, or a server with a function namespace, prefix the namespace: =XLWINGS.XLCASE_NPV(...). "
         "If Excel shows =@XLCASE_..., delete the @ so that the result spills.")
 OPTION_HEADERS = ["ID", "Option", "Description", "Do nothing", "Do minimum", "Preferred", "Trainees",
