@@ -156,3 +156,103 @@ def test_fuzzed_workbooks_get_a_report_never_an_exception(tmp_path, workbook_byt
     if not data["readable"]:
         assert [f["rule"] for f in data["findings"]] == ["XC001"]
 
+
+
+# -- damaged structure: each gets a finding at its place, and the rest is still validated -----------
+
+def _table_cell(workbook, table_name: str, row: int, header: str):
+    """The cell of a table's data row (1 = first) under a header, found by table name."""
+    from openpyxl.utils.cell import range_boundaries
+
+    ws = next(ws for ws in workbook.worksheets if table_name in ws.tables)
+    c1, r1, _, _ = range_boundaries(ws.tables[table_name].ref)
+    headers = [c.value for c in ws[r1]][c1 - 1:]
+    return ws.cell(r1 + row, c1 + headers.index(header))
+
+
+def _delete_risks_table(workbook):
+    del workbook["Risks"].tables["Risks"]
+    return ("XC003", None, None)
+
+
+def _merge_across_stakeholders(workbook):
+    first = _table_cell(workbook, "Stakeholders", 2, "Name")
+    workbook["Stakeholders"].merge_cells(f"{first.coordinate}:{_table_cell(workbook, 'Stakeholders', 2, 'Role').coordinate}")
+    return ("XC004", "Stakeholders", first.coordinate)
+
+
+def _text_in_money(workbook):
+    cell = _table_cell(workbook, "Costs", 1, "Year 1")
+    cell.value = "lots"
+    return ("XC102", "Costs", cell.coordinate)
+
+
+def _pounds_as_text(workbook):
+    cell = _table_cell(workbook, "Costs", 1, "Year 1")
+    cell.value = "£45,000"
+    return ("XC103", "Costs", cell.coordinate)
+
+
+def _date_as_text(workbook):
+    cell = _table_cell(workbook, "Milestones", 1, "Due")
+    cell.value = "01/09/2027"
+    return ("XC103", "Timeline", cell.coordinate)
+
+
+def _error_value(workbook):
+    cell = _table_cell(workbook, "Costs", 2, "Year 2")
+    cell.value = "#REF!"
+    cell.data_type = "e"
+    return ("XC104", "Costs", cell.coordinate)
+
+
+def _typed_over_formula(workbook):
+    cell = _table_cell(workbook, "Results", 3, "NPV vs do nothing")
+    cell.value = 1_000_000
+    return ("XC701", "Results", cell.coordinate)
+
+
+def _older_template(workbook):
+    for prop in workbook.custom_doc_props.props:
+        if prop.name == "xlcase.template_version":
+            prop.value = "0.9.0"
+    return ("XC002", None, None)
+
+
+def _extra_sheet(workbook):
+    workbook.create_sheet("Reviewer notes", 0)["A1"] = "=SUM(1,2)"
+    return (None, None, None)
+
+
+DAMAGED = {f.__name__.lstrip("_"): f for f in (_delete_risks_table, _merge_across_stakeholders, _text_in_money,
+                                                 _pounds_as_text, _date_as_text, _error_value, _typed_over_formula,
+                                                 _older_template, _extra_sheet)}
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGED))
+def test_damaged_structure_is_reported_where_it_is(tmp_path, workbook_bytes, name):
+    import openpyxl
+
+    source = tmp_path / "source.xlsx"
+    source.write_bytes(workbook_bytes)
+    workbook = openpyxl.load_workbook(source)
+    rule, sheet, cell = DAMAGED[name](workbook)
+    path = tmp_path / f"{name}.xlsx"
+    workbook.save(path)
+    before = sha256(path)
+    done, seconds, _ = run_limited("validate", str(path), "--format", "json")
+    assert "Traceback" not in done.stderr
+    assert sha256(path) == before
+    report = json.loads(done.stdout)
+    assert report["readable"] is True
+    assert report["results"]["options"], "the rest of the workbook is still appraised"
+    found = [(f["rule"], f["sheet"], f["cell"]) for f in report["findings"]]
+    if rule is None:
+        assert done.returncode == 0 and not [f for f in report["findings"] if f["severity"] == "error"]
+    elif cell is None:
+        assert rule in [f[0] for f in found]
+    else:
+        assert (rule, sheet, cell) in found
+    if rule == "XC002":
+        message = next(f["message"] for f in report["findings"] if f["rule"] == "XC002")
+        assert "what differs" in message

@@ -20,6 +20,7 @@ from typing import Any
 from xlcase.atomic import atomic_output
 from xlcase.errors import BadInputError, OutputExistsError
 from xlcase.model import Case
+from xlcase.template import load_template
 from xlcase.validation import Report, expand_paths, unreadable_report
 
 CASE_HEADERS = ("Case", "Organisation", "Title", "Preferred option", "Preferred option name", "NPV vs do nothing",
@@ -90,17 +91,24 @@ def build_portfolio(paths: Iterable[str | Path]) -> Portfolio:
             continue
         base = case.assumptions.base_year
         ident = [number, case.organisation, case.title]
+        labels = load_template().lists
         for line in case.costs:
             for t, amount in enumerate(line.amounts):
                 if amount:
-                    portfolio.costs.append([*ident, line.option, line.category, line.description, t,
+                    portfolio.costs.append([*ident, line.option, _label(labels, "cost_category", line.category), line.description, t,
                                             _financial_year(base, t), amount, str(path)])
         for line in case.benefits:
             for t, amount in enumerate(line.amounts):
                 if amount:
-                    portfolio.benefits.append([*ident, line.option, line.beneficiary, line.category, line.description,
+                    portfolio.benefits.append([*ident, line.option, _label(labels, "beneficiary", line.beneficiary),
+                                               _label(labels, "benefit_class", line.category), line.description,
                                                line.measure, t, _financial_year(base, t), amount, str(path)])
     return portfolio
+
+
+def _label(lists: dict[str, dict[str, str]], name: str, code: str | None) -> str | None:
+    """The readable label the workbook shows for a code ("Cash-releasing" for cash_releasing)."""
+    return None if code is None else lists[name].get(code, code)
 
 
 def _financial_year(base: int, t: int) -> str:

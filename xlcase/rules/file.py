@@ -62,9 +62,27 @@ def unknown_template(review: Review, report: Report) -> Iterator[Finding]:
         yield report(f"the workbook was made from the template {name!r}, which is not installed (installed: "
                      f"{', '.join(sorted(installed))}); it was read as {review.template.name!r}", value=name)
     elif version != installed[name]:
+        differences = "; ".join(structural_differences(review)) or "no table, column or named cell differs"
         yield report(f"the workbook was made from version {version or '(none)'} of the template {name!r}; the "
-                     f"installed version is {installed[name]}, so some values may be read differently",
-                     value=version, severity="warning")
+                     f"installed version is {installed[name]}, so some values may be read differently "
+                     f"(what differs: {differences})", value=version, severity="warning")
+
+
+def structural_differences(review: Review) -> list[str]:
+    """Tables, columns and named cells of the installed template that the workbook lacks, and extra columns."""
+    package = review.package
+    out: list[str] = []
+    for table in review.template.tables.values():
+        found = package.table(table.name)
+        if found is None:
+            out.append(f"no {table.name} table")
+            continue
+        wanted = {h.casefold() for h in table.headers(0, inputs_only=False)}
+        have = {c.casefold() for c in found.columns if not c.casefold().startswith("year ")}
+        out += [f"{table.name} has no column {h!r}" for h in sorted(wanted - have)]
+        out += [f"{table.name} has an extra column {h!r}" for h in sorted(have - wanted)]
+    out += [f"no named cell {name}" for name in review.template.fields if package.resolve(name) is None]
+    return out
 
 
 @rule("XC003", "missing-table-or-cell", "error", "file")

@@ -12,7 +12,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.model import Case
-from xlcase.template import Field, Sheet, Table, Template
+from xlcase.template import YEAR_HEADER, Field, Sheet, Table, Template
 from xlcase.writer.cells import add_note, add_table, define_name, put_text, put_value
 from xlcase.writer.layout import FIRST_COLUMN, Layout, TablePlacement
 from xlcase.writer.styles import CALC, HEADING, INPUT, LABEL, NOTE, NUMBER_FORMATS
@@ -55,7 +55,17 @@ def write_form_sheet(ws: Worksheet, sheet: Sheet, case: Case, template: Template
         else:
             row = write_fields(ws, block.fields, case, layout, row)
         row += 2
-    finish_sheet(ws)
+    finish_sheet(ws, freeze=_freeze_cell(sheet, layout))
+
+
+def _freeze_cell(sheet: Sheet, layout: Layout) -> str:
+    """Below the header of a sheet's only table (and left of its year columns); else below the heading."""
+    if len(sheet.blocks) != 1 or sheet.blocks[0].table is None:
+        return "A4"
+    placement = layout.tables[sheet.blocks[0].table.name]
+    first_year = next((i for i, h in enumerate(placement.headers) if h == YEAR_HEADER.format(0)), None)
+    col = placement.first_col + first_year if first_year is not None else 1
+    return f"{get_column_letter(col)}{placement.first_row}"
 
 
 def write_fields(ws: Worksheet, fields: tuple[Field, ...], case: Case, layout: Layout, row: int) -> int:
