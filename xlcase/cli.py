@@ -25,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+EXIT_UNREADABLE = 2  # a file that cannot be read, or a usage error (0 and 1: xlcase.validation.exit_status)
 
 
 class ReportFormat(str, enum.Enum):

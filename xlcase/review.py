@@ -58,10 +58,6 @@ class Review:
         template = template or load_template(DEFAULT_TEMPLATE)
         return cls(case=case, template=template, template_name=template.name, template_version=template.version)
 
-    @property
-    def has_workbook(self) -> bool:
-        return self.package is not None
-
     @functools.cached_property
     def appraisal(self) -> Appraisal | None:
         """The engine's appraisal of the case, computed once on first use; None if it cannot be computed."""

@@ -31,7 +31,8 @@ def write_inputs_sheet(ws: Worksheet, sheet: Sheet, case: Case, layout: Layout) 
         row = write_fields(ws, block.fields, case, layout, row) + 1
     _limit_appraisal_years(ws, layout)
     row = _write_discount_schedule(ws, layout, row + 1)
-    _write_sensitivity_scenarios(ws, layout, row + 2)
+    row = _write_sensitivity_scenarios(ws, layout, row + 2)
+    _write_pay_reference(ws, row + 2)
     finish_sheet(ws)
 
 
@@ -82,7 +83,7 @@ def _write_discount_schedule(ws: Worksheet, layout: Layout, row: int) -> int:
     return last_row + 1
 
 
-def _write_sensitivity_scenarios(ws: Worksheet, layout: Layout, row: int) -> None:
+def _write_sensitivity_scenarios(ws: Worksheet, layout: Layout, row: int) -> int:
     ws.cell(row, FIRST_COLUMN, "Sensitivity scenarios (reference data)").style = LABEL
     for i, scenario in enumerate(reference.sensitivity_scenarios()):
         r = row + 1 + i
@@ -94,6 +95,40 @@ def _write_sensitivity_scenarios(ws: Worksheet, layout: Layout, row: int) -> Non
         value.style = CALC
         value.number_format = "0" if scenario.kind == "benefits_delay" else NUMBER_FORMATS["percent"]
         _define(ws, layout, sensitivity_name(i), absolute_coordinate(value.coordinate))
+    return row + len(reference.sensitivity_scenarios())
+
+
+def _write_pay_reference(ws: Worksheet, row: int) -> None:
+    """Agenda for Change pay points and employer on-costs, to cost posts, backfill and mentor time."""
+    pay = reference.pay_scales()
+    insurance = reference.employer_national_insurance()
+    pension = reference.nhs_pension_employer()
+    ws.cell(row, FIRST_COLUMN, f"Agenda for Change pay {pay.period}, England (reference data)").style = LABEL
+    note = ws.cell(row + 1, FIRST_COLUMN)
+    put_text(note, f"Sources: {pay.source}; {insurance.source}; {pension.source}.")
+    note.style = NOTE
+    for offset, text in enumerate(("Entry", "Top")):
+        ws.cell(row + 2, FIRST_COLUMN + 1 + offset, text).style = LABEL
+    r = row + 3
+    for band in pay.bands:
+        ws.cell(r, FIRST_COLUMN, f"Band {band.band}").style = LABEL
+        for offset, amount in enumerate((band.entry, band.top)):
+            cell = ws.cell(r, FIRST_COLUMN + 1 + offset, amount)
+            cell.style = CALC
+            cell.number_format = NUMBER_FORMATS["money"]
+        r += 1
+    on_costs = (
+        (f"Employer National Insurance {insurance.period}, above the threshold", insurance.rate, "percent"),
+        ("Employer National Insurance threshold a year", insurance.secondary_threshold, "money"),
+        (f"NHS Pension employer contribution {pension.period} (whole public cost)", pension.employer_rate, "percent"),
+        ("... of which paid by the trust", pension.local_rate, "percent"),
+    )
+    for text, value, fmt in on_costs:
+        ws.cell(r, FIRST_COLUMN, text).style = LABEL
+        cell = ws.cell(r, FIRST_COLUMN + 1, value)
+        cell.style = CALC
+        cell.number_format = NUMBER_FORMATS[fmt]
+        r += 1
 
 
 _SCENARIO_HELP = {
