@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -64,8 +64,7 @@ class Limits:
     max_ratio: float = 200.0  # uncompressed / compressed, for members over 1 MB
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
     """One cell present in a sheet's XML: its constant, or its formula and cached result.
 
     `value` is None for a blank (styled but empty) cell and for a formula whose result
