@@ -207,3 +207,12 @@ def test_render_single_vs_batch(example_workbook):
     report = validate_workbook(example_workbook)
     assert "summary" not in json.loads(render_validation([report], "json"))
     assert json.loads(render_validation([report], "json", batch=True))["summary"]["files"] == 1
+
+
+def test_html_findings_link_to_their_cells(invalid_workbook):
+    (report,) = validate_paths([invalid_workbook])
+    page = render_validation([report], "html")
+    located = [f for f in report.findings if f.sheet and f.cell]
+    assert located
+    for finding in located:
+        assert f"#&#x27;{finding.sheet}&#x27;!{finding.cell}\">{finding.where}</a>" in page

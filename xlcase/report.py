@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from xlcase.findings import Finding
 
 if TYPE_CHECKING:
     from xlcase.api import Recalculation
@@ -275,7 +279,7 @@ def render_html(reports: list[Report], *, batch: bool = False) -> str:
                          "<th>Finding</th></tr>")
             for f in report.findings:
                 parts.append(f'<tr><td>{_h(f.rule)}</td><td class="{_h(f.severity)}">{_h(f.severity)}</td>'
-                             f"<td>{_h(f.section)}</td><td>{_h(f.where)}</td><td>{_h(f.message)}</td></tr>")
+                             f"<td>{_h(f.section)}</td><td>{_cell_link(report.file, f)}</td><td>{_h(f.message)}</td></tr>")
             parts.append("</table>")
         if report.results and report.results.get("options"):
             options = report.results["options"]
@@ -289,6 +293,14 @@ def render_html(reports: list[Report], *, batch: bool = False) -> str:
         parts.append("</section>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _cell_link(file: str, finding: Finding) -> str:
+    """Sheet!cell as a link that opens the workbook at that cell (Excel's file#'Sheet'!A1 form)."""
+    if not finding.sheet:
+        return _h(finding.where)
+    target = Path(file).resolve().as_uri() + "#" + quote(f"'{finding.sheet}'!{finding.cell or 'A1'}", safe="'!$")
+    return f'<a href="{_h(target)}">{_h(finding.where)}</a>'
 
 
 def _npv_chart(options: list[dict]) -> str:
