@@ -98,14 +98,14 @@ VARIANTS = {
     "XC804 no skill mix": (lambda c: setattr(c, "skill_mix", []), ("XC804", "XC101"),
                            [("XC804", "Workforce", "B5")]),
     "XC901 aim not evaluated": (lambda c: setattr(c, "evaluation", [e for e in c.evaluation if "A2" not in e.what]),
-                                ("XC901",), [("XC901", "Summary", "B30")]),
+                                ("XC901",), [("XC901", "Summary", "B40")]),
     "XC902-XC904 conclusions": (lambda c: _set(c.conclusions, recommendations=[], rollout=[], cohort_source=None),
                                 ("XC90", "XC101"),
-                                [("XC902", "Conclusions", "B12"), ("XC903", "Conclusions", "B24"),
+                                [("XC902", "Conclusions", "C12"), ("XC903", "Conclusions", "B24"),
                                  ("XC904", "Conclusions", "C7")]),
     "XC101 required empty": (lambda c: (setattr(c, "author", None), _set(c.aims[1], measure=None),
                                         setattr(c, "evaluation", [])), ("XC101", "XC901"),
-                             [("XC101", "Summary", "C7"), ("XC101", "Summary", "E30"), ("XC101", "Evaluation", "B4")]),
+                             [("XC101", "Summary", "C17"), ("XC101", "Summary", "E40"), ("XC101", "Evaluation", "B4")]),
 }
 
 

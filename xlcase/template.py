@@ -93,6 +93,7 @@ class Block:
 
     fields: tuple[Field, ...] = ()
     table: Table | None = None
+    headline: bool = False  # the preferred option's headline figures (calculated)
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,8 @@ def _sheet(data: dict[str, Any]) -> Sheet:
 
 
 def _block(data: dict[str, Any], section: str | None) -> Block:
+    if data.get("headline"):
+        return Block(headline=True)
     if "table" in data:
         t = data["table"]
         return Block(

@@ -11,7 +11,7 @@ from openpyxl.packaging.custom import StringProperty
 from xlcase.atomic import atomic_output
 from xlcase.model import Case
 from xlcase.template import DEFAULT_TEMPLATE, TEMPLATE_PROPERTY, VERSION_PROPERTY, Template, load_template
-from xlcase.writer.appraisal_sheet import write_appraisal_sheet, write_headline, write_results_sheet
+from xlcase.writer.appraisal_sheet import write_appraisal_sheet, write_results_sheet
 from xlcase.writer.checks_sheet import write_checks_sheet
 from xlcase.writer.forms import write_form_sheet
 from xlcase.writer.guide_sheet import write_guide_sheet
@@ -46,12 +46,11 @@ def build_workbook(case: Case, template: Template) -> Workbook:
         elif sheet.kind == "appraisal":
             grid = write_appraisal_sheet(ws, sheet.heading, layout)
         elif sheet.kind == "results" and grid is not None:
-            write_results_sheet(ws, sheet.heading, grid)
+            write_results_sheet(ws, sheet.heading, grid, charted=min(len(case.options), grid.options) or grid.options)
         elif sheet.kind == "checks":
             write_checks_sheet(ws, sheet.heading, template, layout)
         elif sheet.kind == "lists":
             write_lists_sheet(ws, template, layout)
-    write_headline(workbook["Summary"])
     workbook.custom_doc_props.append(StringProperty(name=TEMPLATE_PROPERTY, value=template.name))
     workbook.custom_doc_props.append(StringProperty(name=VERSION_PROPERTY, value=template.version))
     workbook.properties.creator = "xlcase"

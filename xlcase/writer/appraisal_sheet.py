@@ -18,11 +18,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase import reference
 from xlcase.template import YEAR_HEADER
-from xlcase.writer.cells import add_table, define_name, put_text
+from xlcase.writer.cells import add_table, define_name, header_row
 from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.inputs_sheet import LONG_TERM_FROM, LONG_TERM_RATE, STANDARD_RATE_LAST_YEAR, sensitivity_name
 from xlcase.writer.layout import FIRST_COLUMN, Layout
-from xlcase.writer.styles import CALC, LABEL, NUMBER_FORMATS, OUTPUT
+from xlcase.writer.styles import CALC, LABEL, NUMBER_FORMATS, OUTPUT, SUBHEADING
 
 YEAR_COL = 5  # column E: first year of the time axis
 ROW_YEAR, ROW_FY, ROW_IN_PERIOD, ROW_RATE, ROW_DF = 4, 5, 6, 7, 8
@@ -31,8 +31,6 @@ BLOCK_ROWS = ("Costs (with optimism bias)", "Benefits", "Net benefit", "Net bene
 RESULTS_HEADERS = ("Option", "Name", "PV costs", "PV benefits", "NPV", "NPV vs do nothing", "BCR",
                    "Discounted payback year", "Cost switching value", "Benefit switching value")
 RESULTS_FORMATS = (None, None, "money", "money", "money", "money", "ratio", "integer", "percent", "percent")
-HEADLINE = (("NPV vs do nothing", "money"), ("BCR", "ratio"), ("Discounted payback year", "integer"),
-            ("Cost switching value", "percent"), ("Benefit switching value", "percent"))
 
 
 @dataclass(frozen=True)
@@ -165,15 +163,15 @@ def _write_block(ws: Worksheet, grid: AppraisalGrid, block: OptionBlock, costs: 
               "integer")
 
 
-def write_results_sheet(ws: Worksheet, heading: str | None, grid: AppraisalGrid) -> None:
-    """The Results table, the sensitivity table and the two charts."""
+def write_results_sheet(ws: Worksheet, heading: str | None, grid: AppraisalGrid, charted: int) -> None:
+    """The Results table, the sensitivity table and the two charts (of the first ``charted`` options)."""
     write_heading(ws, heading or "Results", "Present values at the Green Book discount rate, real prices. "
                   "A blank cell means the figure does not exist (no costs, never pays back, the do-nothing option).")
     header = 4
     first_col = FIRST_COLUMN
-    for offset, text in enumerate(RESULTS_HEADERS):
-        put_text(ws.cell(header, first_col + offset), text)
+    for offset in range(len(RESULTS_HEADERS)):
         ws.column_dimensions[get_column_letter(first_col + offset)].width = 16 if offset != 1 else 30
+    header_row(ws, header, first_col, RESULTS_HEADERS)
     col = {h: get_column_letter(first_col + i) for i, h in enumerate(RESULTS_HEADERS)}
     df = grid.span(ROW_DF)
     for block in grid.blocks:
@@ -204,7 +202,7 @@ def write_results_sheet(ws: Worksheet, heading: str | None, grid: AppraisalGrid)
     add_table(ws, "Results", f"{col['Option']}{header}:{col['Benefit switching value']}{last}")
     sens_header = last + 3
     _write_sensitivity(ws, grid, sens_header, col, header)
-    _charts(ws, grid, header, last, col, sens_header + len(grid.blocks) + 3)
+    _charts(ws, grid, header, header + charted, sens_header + len(grid.blocks) + 3)
     finish_sheet(ws, freeze="A5")
 
 
@@ -215,10 +213,9 @@ def sensitivity_headers() -> tuple[str, ...]:
 
 def _write_sensitivity(ws: Worksheet, grid: AppraisalGrid, header: int, col: dict[str, str], results_header: int) -> None:
     """NPV vs do nothing under each scenario, changing only the option's own flows."""
-    ws.cell(header - 1, FIRST_COLUMN, "Sensitivity: NPV vs do nothing").style = LABEL
+    ws.cell(header - 1, FIRST_COLUMN, "Sensitivity: NPV vs do nothing").style = SUBHEADING
     headers = sensitivity_headers()
-    for offset, text in enumerate(headers):
-        put_text(ws.cell(header, FIRST_COLUMN + offset), text)
+    header_row(ws, header, FIRST_COLUMN, headers)
     df = grid.span(ROW_DF)
     for block in grid.blocks:
         row = header + block.slot
@@ -250,15 +247,16 @@ def _write_sensitivity(ws: Worksheet, grid: AppraisalGrid, header: int, col: dic
     add_table(ws, "Sensitivity", f"{get_column_letter(FIRST_COLUMN)}{header}:{last_col}{header + len(grid.blocks)}")
 
 
-def _charts(ws: Worksheet, grid: AppraisalGrid, header: int, last: int, col: dict[str, str], anchor_row: int) -> None:
+def _charts(ws: Worksheet, grid: AppraisalGrid, header: int, last: int, anchor_row: int) -> None:
     """Cumulative discounted net benefit vs do nothing by year, and PV costs against PV benefits."""
     appraisal = ws.parent[grid.sheet]
     line = LineChart()
     line.title = "Cumulative discounted net benefit vs do nothing"
     line.y_axis.title = "£ (present value)"
     line.x_axis.title = "Financial year"
+    line.x_axis.tickLblPos = "low"  # year labels below the plot, not across it at zero
     line.height, line.width = 9, 18
-    for block in grid.blocks:
+    for block in grid.blocks[: last - header]:
         row = block.row(BLOCK_ROWS[5])
         values = Reference(appraisal, min_col=YEAR_COL, max_col=YEAR_COL + grid.years - 1, min_row=row, max_row=row)
         line.add_data(values, from_rows=True, titles_from_data=False)
@@ -294,20 +292,3 @@ def _calc(ws: Worksheet, row: int, col: int, value, fmt: str | None = None):
     if fmt:
         cell.number_format = NUMBER_FORMATS[fmt]
     return cell
-
-
-def write_headline(ws: Worksheet, row: int = 4, col: int = 7) -> None:
-    """The preferred option's headline figures on the Summary sheet, read from the Results table."""
-    ws.cell(row, col, "Headline figures (preferred option)").style = LABEL
-    ws.column_dimensions[get_column_letter(col)].width = 30
-    ws.column_dimensions[get_column_letter(col + 1)].width = 18
-    ws.cell(row + 1, col, "Preferred option").style = LABEL
-    _calc(ws, row + 1, col + 1, '=IF(PreferredID="","(none marked)",PreferredID)')
-    for i, (header, fmt) in enumerate(HEADLINE):
-        ws.cell(row + 2 + i, col, header).style = LABEL
-        cell = _calc(ws, row + 2 + i, col + 1,
-                     f'=IFERROR(INDEX(Results[{header}],MATCH(PreferredID,Results[Option],0)),"")', fmt)
-        cell.style = OUTPUT
-        cell.number_format = NUMBER_FORMATS[fmt]
-    ws.cell(row + 3 + len(HEADLINE), col, "Master check").style = LABEL
-    _calc(ws, row + 3 + len(HEADLINE), col + 1, '=IF(MasterCheck,"OK","See the Checks sheet")').style = OUTPUT

@@ -7,7 +7,8 @@ from typing import Any
 
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
-from openpyxl.utils import absolute_coordinate, quote_sheetname
+from openpyxl.styles import Alignment
+from openpyxl.utils import absolute_coordinate, get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableStyleInfo
@@ -17,6 +18,9 @@ from xlcase.errors import BadInputError
 from xlcase.writer.styles import NUMBER_FORMATS
 
 MAX_CELL_TEXT = 32_767  # Excel's limit on the characters in one cell
+LINE_HEIGHT = 15  # points, one line of 11-point text
+MAX_ROW_HEIGHT = 300  # points: taller rows are hard to work with; the rest shows when the cell is selected
+CHARACTERS_PER_WIDTH = 1.1  # characters of ordinary text per unit of column width
 _ILLEGAL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
 COMMENT_AUTHOR = "xlcase"
 TABLE_STYLE = "TableStyleLight9"
@@ -75,3 +79,34 @@ def add_table(ws: Worksheet, name: str, ref: str, *, stripes: bool = False) -> N
     table = ExcelTable(displayName=name, ref=ref)
     table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=stripes)
     ws.add_table(table)
+
+
+def fit_row_height(ws: Worksheet, row: int, texts: list[tuple[str, float]]) -> None:
+    """Make a row tall enough for wrapped text, since openpyxl cannot measure it: (text, column width)."""
+    lines = 1
+    for text, width in texts:
+        per_line = max(1, int(width * CHARACTERS_PER_WIDTH))
+        lines = max(lines, sum(-(-len(part) // per_line) or 1 for part in text.split("\n")))
+    if lines > 1:
+        current = ws.row_dimensions[row].height or LINE_HEIGHT
+        ws.row_dimensions[row].height = max(current, min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT))
+
+
+def widen(ws: Worksheet, letter: str, width: float) -> None:
+    """Set a column at least this wide: blocks stacked on one sheet share columns."""
+    dimension = ws.column_dimensions[letter]
+    dimension.width = max(dimension.width if dimension.customWidth else 0, width)
+
+
+def header_row(ws: Worksheet, row: int, first_col: int, headers: tuple[str, ...] | list[str]) -> None:
+    """A table's header row, wrapping (two lines high) where a header is wider than its column."""
+    tall = False
+    for offset, header in enumerate(headers):
+        cell = ws.cell(row, first_col + offset)
+        put_text(cell, header)
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+        dimension = ws.column_dimensions[get_column_letter(first_col + offset)]
+        width = dimension.width if dimension.customWidth else 0
+        tall = tall or len(header) > width * CHARACTERS_PER_WIDTH
+    if tall:
+        ws.row_dimensions[row].height = 2 * LINE_HEIGHT

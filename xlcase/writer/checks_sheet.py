@@ -7,7 +7,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.completeness import section_formulas
 from xlcase.template import YEAR_HEADER, Template
-from xlcase.writer.cells import add_table, define_name, put_text
+from xlcase.writer.cells import add_table, define_name, header_row, put_text
 from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.layout import FIRST_COLUMN, Layout
 from xlcase.writer.styles import CALC, LABEL, NUMBER_FORMATS, OUTPUT
@@ -39,11 +39,10 @@ def write_checks_sheet(ws: Worksheet, heading: str | None, template: Template, l
     write_heading(ws, heading or "Checks", "Completeness of each section (1 = complete) and consistency "
                   "checks. The master check is shown on the Guide and Summary sheets.")
     header = 4
-    for offset, text in enumerate(CHECKS_HEADERS):
-        put_text(ws.cell(header, FIRST_COLUMN + offset), text)
     widths = (16, 52, 12, 8)
     for offset, width in enumerate(widths):
         ws.column_dimensions[get_column_letter(FIRST_COLUMN + offset)].width = width
+    header_row(ws, header, FIRST_COLUMN, CHECKS_HEADERS)
     row = header + 1
     result_col = get_column_letter(FIRST_COLUMN + 2)
     scores = section_formulas(template, layout.years)

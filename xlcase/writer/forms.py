@@ -13,13 +13,24 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.model import Case
 from xlcase.template import YEAR_HEADER, Field, Sheet, Table, Template
-from xlcase.writer.cells import add_note, add_table, define_name, put_text, put_value
+from xlcase.writer.cells import (
+    add_note,
+    add_table,
+    define_name,
+    fit_row_height,
+    header_row,
+    put_text,
+    put_value,
+    widen,
+)
+from xlcase.writer.headline import write_headline
 from xlcase.writer.layout import FIRST_COLUMN, Layout, TablePlacement
-from xlcase.writer.styles import CALC, HEADING, INPUT, LABEL, NOTE, NUMBER_FORMATS
+from xlcase.writer.styles import CALC, HEADING, INPUT, LABEL, NOTE, NUMBER_FORMATS, SUBHEADING
 
 SPARE_ROWS = 5
 LABEL_WIDTH = 34
 FIELD_WIDTH = 70
+SHORT_FIELD_WIDTH = 24
 RISK_HIGH = 15  # likelihood x impact at or above this is red
 RISK_MEDIUM = 8  # ... at or above this is amber
 RED, AMBER, GREEN = "F8CBAD", "FFE699", "C6EFCE"
@@ -50,7 +61,9 @@ def write_form_sheet(ws: Worksheet, sheet: Sheet, case: Case, template: Template
     """A sheet of field groups and tables, stacked vertically in template order."""
     row = write_heading(ws, sheet.heading, sheet.intro)
     for block in sheet.blocks:
-        if block.table:
+        if block.headline:
+            row = write_headline(ws, row)
+        elif block.table:
             row = write_table(ws, block.table, case, template, layout, row)
         else:
             row = write_fields(ws, block.fields, case, layout, row)
@@ -70,14 +83,10 @@ def _freeze_cell(sheet: Sheet, layout: Layout) -> str:
 
 def write_fields(ws: Worksheet, fields: tuple[Field, ...], case: Case, layout: Layout, row: int) -> int:
     """Label / input pairs; each input cell is a workbook-level defined name."""
-    ws.column_dimensions[get_column_letter(FIRST_COLUMN)].width = max(
-        ws.column_dimensions[get_column_letter(FIRST_COLUMN)].width or 0, LABEL_WIDTH
-    )
     value_col = FIRST_COLUMN + 1
-    ws.column_dimensions[get_column_letter(value_col)].width = max(
-        ws.column_dimensions[get_column_letter(value_col)].width or 0, FIELD_WIDTH if any(
-            f.type == "longtext" for f in fields) else 24
-    )
+    value_width = FIELD_WIDTH if any(f.type == "longtext" for f in fields) else SHORT_FIELD_WIDTH
+    widen(ws, get_column_letter(FIRST_COLUMN), LABEL_WIDTH)
+    widen(ws, get_column_letter(value_col), value_width)
     for f in fields:
         label = ws.cell(row, FIRST_COLUMN)
         put_text(label, f.label + (" *" if f.required else ""))
@@ -88,8 +97,8 @@ def write_fields(ws: Worksheet, fields: tuple[Field, ...], case: Case, layout: L
         cell.style = INPUT
         if f.type in NUMBER_FORMATS:
             cell.number_format = NUMBER_FORMATS[f.type]
-        if f.type == "longtext":
-            ws.row_dimensions[row].height = 60
+        if isinstance(cell.value, str):
+            fit_row_height(ws, row, [(cell.value, value_width), (label.value, LABEL_WIDTH)])
         validation = _validation(f.type, None, layout)
         if validation:
             ws.add_data_validation(validation)
@@ -103,24 +112,23 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
     """An Excel Table with its filled rows, spare rows, drop-downs, notes and formats."""
     items = list(get_path(case, table.key))
     if table.heading:
-        ws.cell(row, FIRST_COLUMN, table.heading).style = LABEL
+        ws.cell(row, FIRST_COLUMN, table.heading).style = SUBHEADING
         row += 1
     year_col = table.year_column
     if year_col:
         row = _write_year_labels(ws, table, row, layout)
     headers = tuple(table.headers(layout.years))
     n_rows = max(table.rows, len(items) + SPARE_ROWS)
-    placement = TablePlacement(ws.title, table, row, FIRST_COLUMN, n_rows, headers)
+    first_col = FIRST_COLUMN + 1 if table.is_text_list else FIRST_COLUMN  # a list of texts sits in the wide column
+    placement = TablePlacement(ws.title, table, row, first_col, n_rows, headers)
     layout.tables[table.name] = placement
-    for offset, header in enumerate(headers):
-        put_text(ws.cell(row, FIRST_COLUMN + offset), header)
-    col = FIRST_COLUMN
+    col = first_col
     for column in table.columns:
         width = 1 if column.type != "years" else layout.years
         for k in range(width):
             header_cell = ws.cell(row, col + k)
             add_note(header_cell, column.help)
-            ws.column_dimensions[get_column_letter(col + k)].width = column.width
+            widen(ws, get_column_letter(col + k), column.width)
             for i in range(n_rows):
                 cell = ws.cell(row + 1 + i, col + k)
                 if column.type == "formula":
@@ -146,6 +154,11 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
                     f"{get_column_letter(col)}{row + 1}:{get_column_letter(col + width - 1)}{row + n_rows}"
                 )
         col += width
+    for i, item in enumerate(items):
+        texts = [(str(item if c.key == "." else getattr(item, c.key)), c.width) for c in table.inputs
+                 if c.type in ("text", "longtext") and (item if c.key == "." else getattr(item, c.key))]
+        fit_row_height(ws, row + 1 + i, texts)
+    header_row(ws, row, first_col, headers)
     add_table(ws, table.name, placement.ref)
     if table.name == "Risks":
         _risk_colours(ws, placement)

@@ -6,7 +6,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.template import Template
-from xlcase.writer.cells import define_name, put_text
+from xlcase.writer.cells import define_name, fit_row_height, put_text
 from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.layout import FIRST_COLUMN
 from xlcase.writer.styles import CALC, INPUT, LABEL, NOTE, OUTPUT
@@ -26,6 +26,8 @@ STEPS = (
     "Reviewers can check a submitted workbook with `xlcase validate FILE.xlsx`.",
 )
 
+STEP_WIDTH = 100
+
 SHEET_PURPOSE = {
     "guide": "This page.",
     "inputs": "Appraisal assumptions and Green Book reference data.",
@@ -40,7 +42,7 @@ def write_guide_sheet(ws: Worksheet, template: Template) -> None:
     """Purpose, steps, colour key, sheet index with links, template identity and master check."""
     write_heading(ws, template.title, None)
     ws.column_dimensions["B"].width = 28
-    ws.column_dimensions["C"].width = 100
+    ws.column_dimensions["C"].width = STEP_WIDTH
     purpose = ws.cell(2, FIRST_COLUMN)
     put_text(purpose, template.description)
     purpose.style = NOTE
@@ -56,7 +58,10 @@ def write_guide_sheet(ws: Worksheet, template: Template) -> None:
     row += 3
     ws.cell(row, 2, "How to fill it in").style = LABEL
     for i, step in enumerate(STEPS, start=1):
-        ws.cell(row, 3, f"{i}. {step}").alignment = Alignment(wrap_text=True, vertical="top")
+        cell = ws.cell(row, 3)
+        put_text(cell, f"{i}. {step}")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        fit_row_height(ws, row, [(cell.value, STEP_WIDTH)])
         row += 1
     row += 1
     ws.cell(row, 2, "Colour key").style = LABEL

@@ -10,6 +10,7 @@ CALC = "xlcase Calculation"
 OUTPUT = "xlcase Output"
 LABEL = "xlcase Label"
 HEADING = "xlcase Heading"
+SUBHEADING = "xlcase Subheading"
 NOTE = "xlcase Note"
 
 INPUT_FILL = "FFF2CC"  # pale yellow: the colour key on the Guide sheet names it
@@ -57,6 +58,7 @@ def register_styles(workbook: Workbook) -> None:
         ),
         NamedStyle(name=LABEL, font=Font(bold=True), alignment=Alignment(vertical="top", wrap_text=True)),
         NamedStyle(name=HEADING, font=Font(bold=True, size=16, color=BRAND)),
+        NamedStyle(name=SUBHEADING, font=Font(bold=True, size=12, color=BRAND), alignment=Alignment(wrap_text=False)),
         NamedStyle(name=NOTE, font=Font(italic=True, color="595959"), alignment=Alignment(wrap_text=True, vertical="top")),
     ]
     for style in styles:
