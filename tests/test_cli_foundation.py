@@ -108,3 +108,33 @@ def test_unreadable_file_is_exit_2_without_traceback(tmp_path):
     done = xlcase("recalc", str(junk))
     assert done.returncode == 2
     assert "XC001" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["new", "{tmp}/no-such-dir-file/x.xlsx/y.xlsx", "--from", "{tmp}"],  # a folder as the case file
+    ["new", "/dev/null/x.xlsx"],  # a path that cannot be created
+    ["validate", "{book}", "-o", "{tmp}"],  # a folder as the output
+    ["validate", "{book}", "-o", "{book}", "--force"],  # the output would replace the input
+    ["export", "{book}", "-o", "{book}", "--force"],
+    ["collect", "{book}", "-o", "{book}", "--force"],
+    ["new", "{book}"],  # exists, no --force
+])
+def test_file_system_problems_are_one_line_errors(tmp_path, args):
+    book = tmp_path / "book.xlsx"
+    runner.invoke(app, ["new", str(book), "--from", str(EXAMPLE)])
+    before = book.read_bytes()
+    filled = [a.format(tmp=tmp_path, book=book) for a in args]
+    done = xlcase(*filled)
+    assert done.returncode == 2, done.stdout
+    assert "Traceback" not in done.stderr and done.stderr.startswith("error: XC"), done.stderr
+    assert book.read_bytes() == before
+
+
+def test_validate_keeps_an_existing_report_unless_forced(tmp_path):
+    book, report = tmp_path / "book.xlsx", tmp_path / "report.json"
+    runner.invoke(app, ["new", str(book), "--from", str(EXAMPLE)])
+    report.write_text("keep")
+    assert xlcase("validate", str(book), "--format", "json", "-o", str(report)).returncode == 2
+    assert report.read_text() == "keep"
+    assert xlcase("validate", str(book), "--format", "json", "-o", str(report), "--force").returncode == 0
+    assert json.loads(report.read_text())["valid"] is True

@@ -165,7 +165,10 @@ def test_text_report_groups_by_section(invalid_workbook):
 def test_output_is_replaced_atomically(example_workbook, tmp_path):
     out = tmp_path / "report.json"
     out.write_text("old")
-    assert runner.invoke(app, ["validate", str(example_workbook), "--format", "json", "-o", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["validate", str(example_workbook), "--format", "json", "-o", str(out)]).exit_code == 2
+    assert out.read_text() == "old"  # kept without --force
+    assert runner.invoke(app, ["validate", str(example_workbook), "--format", "json", "-o", str(out),
+                              "--force"]).exit_code == 0
     assert json.loads(out.read_text())["valid"] is True
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left behind
 

@@ -35,7 +35,7 @@ def export_case(workbook: str | Path, output: str | Path | None = None, *, force
     fmt = "json" if output is not None and str(output).lower().endswith(".json") else "yaml"
     text = dump_case(case, fmt)
     if output is not None:
-        write_text_atomically(output, text, force=force)
+        write_text_atomically(output, text, force=force, inputs=[workbook])
     return text
 
 

@@ -35,7 +35,10 @@ def load_case(path: str | Path) -> Case:
         raise CaseFileError(f"cannot read the case file: {exc.strerror}", location=str(path)) from None
     if size > MAX_CASE_FILE_BYTES:
         raise CaseFileError(f"the case file is larger than {MAX_CASE_FILE_BYTES // 1024**2} MB", location=str(path))
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise CaseFileError(f"cannot read the case file: {exc.strerror}", location=str(path)) from None
     return parse_case(text, source=str(path))
 
 

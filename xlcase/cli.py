@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from xlcase.errors import XlcaseError
+from xlcase.errors import OutputExistsError, XlcaseError
 
 app = typer.Typer(
     name="xlcase",
@@ -134,6 +134,7 @@ def validate(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes (0 = one per CPU).")] = 1,
     select: Annotated[Optional[str], typer.Option("--select", help="Only these rule codes or prefixes, comma-separated (XC4,XC601).")] = None,
     ignore: Annotated[Optional[str], typer.Option("--ignore", help="Leave out these rule codes or prefixes, comma-separated.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --output file if it exists.")] = False,
 ) -> None:
     """Validate workbooks (files or folders); never modifies them.
 
@@ -146,6 +147,8 @@ def validate(
         chosen, left_out = _codes(select), _codes(ignore)
     except XlcaseError as error:
         fail(error)
+    if output is not None and output.exists() and not force:
+        fail(OutputExistsError("the output file already exists; use --force to replace it", location=str(output)))
     files = expand_paths(paths)
     if not files:
         typer.secho("error: no workbooks (.xlsx or .xlsm) found in the paths given", err=True, fg=typer.colors.RED)
@@ -164,7 +167,11 @@ def validate(
     if output is not None:
         from xlcase.atomic import write_text_atomically
 
-        write_text_atomically(output, render_validation(reports, format.value, batch=batch), force=True)
+        try:
+            write_text_atomically(output, render_validation(reports, format.value, batch=batch), force=force,
+                                  inputs=files)
+        except XlcaseError as error:
+            fail(error)
         typer.echo(f"wrote {output}", err=True)
     elif format is ReportFormat.text and sys.stdout.isatty():
         print_text(reports, batch=batch)
@@ -239,4 +246,8 @@ def main() -> None:
         app()
     except XlcaseError as error:
         typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+        sys.exit(EXIT_UNREADABLE)
+    except OSError as error:  # the file system said no somewhere the library did not expect: still no traceback
+        where = f": {error.filename}" if error.filename else ""
+        typer.secho(f"error: {error.strerror or error}{where}", err=True, fg=typer.colors.RED)
         sys.exit(EXIT_UNREADABLE)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from xlcase.atomic import atomic_output
-from xlcase.errors import BadInputError, OutputExistsError
+from xlcase.errors import BadInputError, OutputError, OutputExistsError
 from xlcase.model import Case
 from xlcase.template import load_template
 from xlcase.validation import Report, expand_paths, unreadable_report
@@ -144,14 +144,17 @@ def collect_portfolio(paths: Iterable[str | Path], output: str | Path, *, fmt: s
     existing = [str(t) for t in targets if t.exists()]
     if existing and not force:
         raise OutputExistsError("the output already exists; use --force to replace it", location=", ".join(existing))
-    portfolio = build_portfolio(paths)
+    sources = expand_paths(paths)
+    portfolio = build_portfolio(sources)
     if fmt == "csv":
-        output.mkdir(parents=True, exist_ok=True)
+        if output.exists() and not output.is_dir():
+            raise OutputError("for --format csv the output is a folder (it receives cases.csv, costs.csv and "
+                              "benefits.csv)", location=str(output))
         for name, (headers, rows) in portfolio.tables().items():
-            with atomic_output(output / CSV_FILES[name], force=force) as tmp:
+            with atomic_output(output / CSV_FILES[name], force=force, inputs=sources) as tmp:
                 tmp.write_text(_csv_text(headers, rows), encoding="utf-8-sig")
     else:
-        with atomic_output(output, force=force) as tmp:
+        with atomic_output(output, force=force, inputs=sources) as tmp:
             _write_xlsx(portfolio, tmp)
     return portfolio
 

@@ -19,13 +19,15 @@ class XlcaseError(Exception):
 
 
 class BadInputError(XlcaseError):
-    """The input can be read but is not acceptable (a case file with a wrong type, a usage error)."""
+    """The input given to a command is not acceptable (a usage error, a value that cannot be stored)."""
 
-    code = "XC102"
+    code = "XC100"
 
 
 class CaseFileError(BadInputError):
-    """A case file that does not parse or whose values have the wrong type."""
+    """A case file that cannot be read, does not parse, or whose values have the wrong type."""
+
+    code = "XC102"
 
 
 class UnreadableWorkbookError(XlcaseError):
@@ -38,6 +40,12 @@ class OutputExistsError(BadInputError):
     """An output file already exists and --force was not given."""
 
     code = "XC010"
+
+
+class OutputError(BadInputError):
+    """An output cannot be written where asked (no such folder, no permission, or it would replace an input)."""
+
+    code = "XC011"
 
 
 class UnknownTemplateError(BadInputError):
