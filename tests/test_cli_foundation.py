@@ -138,3 +138,19 @@ def test_validate_keeps_an_existing_report_unless_forced(tmp_path):
     assert report.read_text() == "keep"
     assert xlcase("validate", str(book), "--format", "json", "-o", str(report), "--force").returncode == 0
     assert json.loads(report.read_text())["valid"] is True
+
+
+def test_a_template_name_is_never_a_path(tmp_path):
+    from xlcase.errors import UnknownTemplateError
+    from xlcase.template import load_template
+
+    (tmp_path / "evil.yaml").write_text("name: evil\n")
+    for name in (str(tmp_path / "evil"), "../workbook_templates/assistant-practitioner", "assistant-practitioner/"):
+        with pytest.raises(UnknownTemplateError):
+            load_template(name)
+
+
+def test_more_amounts_than_appraisal_years_allow_is_refused():
+    with pytest.raises(CaseFileError) as caught:
+        parse_case("costs: [{option: O1, amounts: [" + ",".join(["1"] * 126) + "]}]")
+    assert "costs[0].amounts: too many entries" in str(caught.value)

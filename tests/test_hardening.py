@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hostile import HOSTILE_CASES
+from hostile import HOSTILE_CASES, member, rewrite
 from xlcase.api import new_workbook
 from xlcase.validation import expand_paths, validate_workbook
 
@@ -256,3 +256,86 @@ def test_damaged_structure_is_reported_where_it_is(tmp_path, workbook_bytes, nam
     if rule == "XC002":
         message = next(f["message"] for f in report["findings"] if f["rule"] == "XC002")
         assert "what differs" in message
+
+
+# -- crafted values found by review: each is a finding, never a crash --------------------------------
+
+def _sheet_part(data: bytes, sheet: str) -> str:
+    """The zip member of a sheet, by its name in workbook.xml and the workbook relationships."""
+    import re as _re
+
+    book, rels = member(data, "xl/workbook.xml").decode(), member(data, "xl/_rels/workbook.xml.rels").decode()
+    rid = _re.search(rf'<sheet [^>]*name="{sheet}"[^>]*r:id="([^"]+)"', book).group(1)
+    target = _re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels) or _re.search(
+        rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
+    return "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
+
+
+def _edit_sheet(data: bytes, sheet: str, old: bytes, new: bytes) -> bytes:
+    part = _sheet_part(data, sheet)
+    xml = member(data, part)
+    assert old in xml, old
+    return rewrite(data, replace={part: xml.replace(old, new, 1)})
+
+
+@pytest.mark.parametrize(("name", "rule"), [
+    ("infinite_number", "XC102"),
+    ("huge_year_header", "XC003"),
+    ("malformed_merge", None),
+    ("terminal_escape", None),
+    ("brace_in_description", "XC603"),
+])
+def test_crafted_values_give_findings_not_crashes(tmp_path, workbook_bytes, name, rule):
+    import openpyxl
+
+    data = workbook_bytes
+    if name == "infinite_number":
+        source = tmp_path / "s.xlsx"
+        source.write_bytes(data)
+        book = openpyxl.load_workbook(source)
+        _table_cell(book, "Costs", 1, "Year 1").value = 12345.0
+        book.save(source)
+        data = _edit_sheet(source.read_bytes(), "Costs", b"<v>12345</v>", b"<v>1e999</v>")
+    elif name == "huge_year_header":
+        source = tmp_path / "s.xlsx"
+        source.write_bytes(data)
+        book = openpyxl.load_workbook(source)
+        cell = _table_cell(book, "Costs", 0, "Year 9")
+        cell.value = "Year 3000000"
+        ws = book["Costs"]
+        ws.tables["Costs"].tableColumns[[c.name for c in ws.tables["Costs"].tableColumns].index("Year 9")].name = "Year 3000000"
+        book.save(source)
+        data = source.read_bytes()
+    elif name == "malformed_merge":
+        data = _edit_sheet(data, "Risks", b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="zz"/></mergeCells>')
+    elif name == "terminal_escape":
+        source = tmp_path / "s.xlsx"
+        source.write_bytes(data)
+        book = openpyxl.load_workbook(source)
+        _table_cell(book, "Risks", 1, "Owner").value = "Ward manager _x001B_]0;pwned_x0007_"
+        book.save(source)
+        data = source.read_bytes()
+    else:
+        source = tmp_path / "s.xlsx"
+        source.write_bytes(data)
+        book = openpyxl.load_workbook(source)
+        _table_cell(book, "Costs", 1, "Description").value = "Fees {2027}"
+        sheet, cell = next(iter(book.defined_names["AppraisalYears"].destinations))
+        book[sheet][cell.replace("$", "")].value = 5
+        book.save(source)
+        data = source.read_bytes()
+    path = tmp_path / f"{name}.xlsx"
+    path.write_bytes(data)
+    started = time.perf_counter()
+    outputs = [run_limited(command, str(path), *extra) for command, *extra in
+               (("validate", "--format", "json"), ("recalc",), ("export",))]
+    assert time.perf_counter() - started < 3 * SECONDS_LIMIT
+    for done, _, peak_kb in outputs:
+        assert "Traceback" not in done.stderr, done.stderr
+        assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+        assert peak_kb < MEMORY_LIMIT_KB
+    report = json.loads(outputs[0][0].stdout)
+    codes = [f["rule"] for f in report["findings"]]
+    assert report["readable"] and "XC000" not in codes, codes
+    if rule:
+        assert rule in codes

@@ -93,6 +93,8 @@ _EXPECTED = {
     "list_type": "expected a list",
     "model_type": "expected a mapping of keys",
     "extra_forbidden": "unknown key (check the spelling against `xlcase schema`)",
+    "too_long": "too many entries (at most one per appraisal year, 125)",
+    "finite_number": "expected a finite number",
 }
 
 

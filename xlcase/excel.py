@@ -40,6 +40,7 @@ from xlwings import arg, func, script
 from xlcase.appraisal import OptionResult, appraise, appraise_arrays, discount_factors, present_value
 from xlcase.errors import XlcaseError
 from xlcase.findings import Finding
+from xlcase.model import MAX_APPRAISAL_YEARS
 from xlcase.package import Cell, Sheet, TableDef, WorkbookPackage
 from xlcase.reader import Submission, read_package
 from xlcase.review import Review
@@ -48,7 +49,7 @@ from xlcase.template import DEFAULT_TEMPLATE, TEMPLATE_PROPERTY, VERSION_PROPERT
 logger = logging.getLogger(__name__)
 
 DEFAULT_RATE = 0.035  # Green Book real discount rate, years 0-30
-MAX_YEARS = 125  # the longest appraisal period the case model accepts
+MAX_YEARS = MAX_APPRAISAL_YEARS  # the longest appraisal period the case model accepts
 EXCEL_ERRORS = frozenset(
     {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
 )

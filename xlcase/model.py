@@ -28,6 +28,8 @@ BenefitClass = Literal["cash_releasing", "non_cash_releasing", "societal", "unmo
 MilestoneStatus = Literal["not_started", "on_track", "at_risk", "late", "complete"]
 Score = Annotated[int, Field(ge=1, le=5)]
 Money = float
+MAX_APPRAISAL_YEARS = 125  # the Green Book schedule's last band starts at year 301; 125 years is ample here
+Amounts = Annotated[list[Money], Field(max_length=MAX_APPRAISAL_YEARS)]
 Text = str
 
 
@@ -91,7 +93,7 @@ class CandidateEvidence(Part):
 
 class Assumptions(Part):
     base_year: int = 2027
-    appraisal_years: Annotated[int, Field(ge=1, le=125)] = 10
+    appraisal_years: Annotated[int, Field(ge=1, le=MAX_APPRAISAL_YEARS)] = 10
     discount_rate: Annotated[float, Field(gt=-1, lt=1)] = 0.035
     optimism_bias: Annotated[float, Field(ge=0, le=5)] = 0.0
     price_base_year: int | None = None
@@ -114,7 +116,7 @@ class CostLine(Part):
     option: Text | None = None
     category: CostCategory | None = None
     description: Text | None = None
-    amounts: list[Money] = []
+    amounts: Amounts = []
 
 
 class BenefitLine(Part):
@@ -123,7 +125,7 @@ class BenefitLine(Part):
     category: BenefitClass | None = None
     description: Text | None = None
     measure: Text | None = None
-    amounts: list[Money] = []
+    amounts: Amounts = []
 
 
 class Risk(Part):

@@ -179,7 +179,7 @@ class WorkbookPackage:
         if table is None:
             raise KeyError(f"no table named {name!r}")
         cells = self.sheets[table.sheet].cells
-        (top, left), (bottom, _) = _split_range(table.ref)
+        (top, left), (bottom, _) = split_range(table.ref)
         last_row = min(bottom - table.totals_rows, max((row for row, _ in cells), default=0))
         columns = list(enumerate(table.columns, start=left))
         return [
@@ -543,7 +543,8 @@ def _split_ref(ref: str) -> tuple[int, int]:
     return int(match[2]), _column_number(match[1])
 
 
-def _split_range(ref: str) -> tuple[tuple[int, int], tuple[int, int]]:
+def split_range(ref: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((top, left), (bottom, right)) of an A1 range or single cell; ValueError if it is not one."""
     first, _, last = ref.partition(":")
     return _split_ref(first), _split_ref(last or first)
 
@@ -560,7 +561,8 @@ def _column_number(letters: str) -> int:
 
 
 @lru_cache(maxsize=COLUMN_CACHE_SIZE)
-def _column_letters(col: int) -> str:
+def column_letters(col: int) -> str:
+    """The letters of a column number (1 is "A")."""
     letters = ""
     while col:
         col, remainder = divmod(col - 1, 26)
@@ -715,7 +717,7 @@ def _read_sheet(
                 cell_row = row
                 if ref is None:  # r is optional: the cell follows the previous one
                     col += 1
-                    ref = f"{_column_letters(col)}{row}"
+                    ref = f"{column_letters(col)}{row}"
                 elif not (ref.endswith(digits) and (col := _column_number(ref[: -len(digits)]))):
                     cell_row, col = _split_ref(ref)
                 cells[cell_row, col] = _read_cell(
@@ -821,7 +823,7 @@ def _read_tables(archive: _Archive, sheet: str, sheet_part: str) -> list[TableDe
         table = archive.xml(rel.target, f"sheet {_show(sheet)}")
         ref = table.get("ref", "")
         try:
-            _split_range(ref)
+            split_range(ref)
             header_rows = int(table.get("headerRowCount", "1"))
             totals_rows = int(table.get("totalsRowCount", "0"))
             if header_rows < 0 or totals_rows < 0:

@@ -8,6 +8,7 @@ type become findings at their cell (XC102, XC103, XC104) and the rest of the wor
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,8 @@ from pydantic import ValidationError
 
 from xlcase.casefile import key_path
 from xlcase.findings import Finding
-from xlcase.model import Case
-from xlcase.package import Cell, Limits, WorkbookPackage, open_workbook, serial_to_date
+from xlcase.model import MAX_APPRAISAL_YEARS, Case
+from xlcase.package import Cell, Limits, WorkbookPackage, column_letters, open_workbook, serial_to_date, split_range
 from xlcase.template import (
     DEFAULT_TEMPLATE,
     TEMPLATE_PROPERTY,
@@ -36,6 +37,7 @@ _YEAR = re.compile(r"^\s*" + YEAR_HEADER.format(r"(\d+)") + r"\s*$", re.IGNORECA
 _MONEY_TEXT = re.compile(r"^\s*(-)?\s*£?\s*(-)?([0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)\s*(%)?\s*$")
 _BRACKETED = re.compile(r"^\s*\((.*)\)\s*$")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y", "%d-%m-%Y", "%d.%m.%Y")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
 MAX_REPAIR_ROUNDS = 5
@@ -191,7 +193,11 @@ class _Reader:
         matched: dict[str, Column | int] = {}
         for header in headers:
             year = _YEAR.match(header)
-            if year and table.year_column:
+            if year and table.year_column and int(year.group(1)) >= MAX_APPRAISAL_YEARS:
+                self._problem("XC003", "error", f"the {table.name} table has a column headed {header!r}, beyond "
+                              f"the {MAX_APPRAISAL_YEARS} years an appraisal may have; it was not read",
+                              sheet, anchor, table.section, header)
+            elif year and table.year_column:
                 matched[header] = int(year.group(1))
             elif header.strip().casefold() in by_header:
                 matched[header] = by_header[header.strip().casefold()]
@@ -261,6 +267,8 @@ class _Reader:
     def _typed(self, value: Any, cell: Cell, kind: str, list_name: str | None, sheet: str | None,
                ref: str | None, section: str, what: str) -> Any:
         if kind in ("text", "longtext", "option", "aim"):
+            if cell.is_date and isinstance(value, float) and math.isfinite(value):
+                return serial_to_date(value, self.package.date1904).isoformat()  # a date typed into a text cell
             return _as_text(value)
         if kind in ("number", "money", "percent", "years"):
             return self._number(value, sheet, ref, section, what)
@@ -290,6 +298,8 @@ class _Reader:
         if isinstance(value, bool):
             raise ValueError(f"expected a number, got {_shown(value)}")
         if isinstance(value, (int, float)):
+            if not math.isfinite(value):
+                raise ValueError(f"expected a finite number, got {_shown(value)}")
             return float(value)
         number = parse_number_text(str(value))
         if number is None:
@@ -363,11 +373,12 @@ def parse_number_text(text: str) -> float | None:
 
 
 def _as_text(value: Any) -> str:
+    """Text as the user sees it; control characters (terminal escapes) are dropped."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    return str(value)
+    return _CONTROL.sub("", str(value))
 
 
 def _shown(value: Any) -> str:
@@ -401,24 +412,15 @@ def _unset(data: Any, loc: Path_) -> None:
 
 def _row_anchor(table_ref: str, cell: Cell) -> str:
     """The first cell of a table row: the table's first column on the row of ``cell``."""
-    first_col = re.match(r"[A-Z]+", table_ref).group(0)
-    return f"{first_col}{cell.row}"
-
-
-def _bounds(ref: str) -> tuple[int, int, int, int]:
-    """'B5:K25' -> (first column, first row, last column, last row), 1-based."""
-    corners = []
-    for part in ref.split(":"):
-        letters, digits = re.match(r"\$?([A-Z]+)\$?(\d+)", part).groups()
-        col = 0
-        for ch in letters:
-            col = col * 26 + ord(ch) - 64
-        corners.append((col, int(digits)))
-    (c1, r1), (c2, r2) = corners[0], corners[-1]
-    return c1, r1, c2, r2
+    (_, left), _ = split_range(table_ref)
+    return f"{column_letters(left)}{cell.row}"
 
 
 def _overlaps(a: str, b: str) -> bool:
-    a1, a2, a3, a4 = _bounds(a)
-    b1, b2, b3, b4 = _bounds(b)
-    return not (a3 < b1 or b3 < a1 or a4 < b2 or b4 < a2)
+    """Whether two A1 ranges share a cell (False for a range that is not one)."""
+    try:
+        (a_top, a_left), (a_bottom, a_right) = split_range(a)
+        (b_top, b_left), (b_bottom, b_right) = split_range(b)
+    except ValueError:
+        return False
+    return not (a_right < b_left or b_right < a_left or a_bottom < b_top or b_bottom < a_top)

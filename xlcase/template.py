@@ -180,9 +180,10 @@ def load_template(name: str = DEFAULT_TEMPLATE) -> Template:
     Raises:
         UnknownTemplateError: no template of that name is installed.
     """
-    path = templates_dir() / f"{name}.yaml"
-    if not path.is_file():
-        known = ", ".join(p.stem for p in sorted(templates_dir().glob("*.yaml")))
+    known_paths = {p.stem: p for p in sorted(templates_dir().glob("*.yaml"))}
+    path = known_paths.get(name)  # only installed templates: a name from a workbook is never a file path
+    if path is None:
+        known = ", ".join(known_paths)
         raise UnknownTemplateError(f"no workbook template named {name!r} (available: {known})")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return Template(

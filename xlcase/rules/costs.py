@@ -78,7 +78,7 @@ def beyond_period(review: Review, report: Report) -> Iterator[Finding]:
         for t, amount in enumerate(line.amounts):
             if t >= years and amount != 0:
                 yield report(f"{_what(key, i, line)} has {_pounds(amount)} in year {t}, after the {years}-year appraisal "
-                             "period (years 0 to {}); it is left out of the appraisal".format(years - 1),
+                             f"period (years 0 to {years - 1}); it is left out of the appraisal",
                              key, i, "amounts", t, value=amount, section=section)
 
 
