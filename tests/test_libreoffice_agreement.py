@@ -179,3 +179,24 @@ def test_overwritten_result_is_flagged_at_its_cell(recalculated_example, tmp_pat
 def test_reader_reads_libreoffice_output(recalculated_example):
     _, target = recalculated_example
     assert read_workbook(target).case == load_case(EXAMPLE)
+
+
+def test_checks_sheet_agrees_with_python_on_a_draft(tmp_path):
+    """Completeness of a half-filled case, white-space answers included, is the same in both."""
+    case = load_case(EXAMPLE)
+    case.title = "   "
+    case.stakeholders[0].role = " "
+    case.risks = case.risks[:2]
+    case.risks[1].mitigation = None
+    case.evaluation = []
+    case.conclusions.recommendations = []
+    source, target = tmp_path / "draft.xlsx", tmp_path / "draft-recalculated.xlsx"
+    new_workbook(source, case=case)
+    libreoffice.recalculate([(source, target)])
+    read_back = read_workbook(target).case
+    expected = section_scores(read_back, load_template())
+    workbook = openpyxl.load_workbook(target, data_only=True)
+    checks = {r["Check"]: r["Result"] for r in table_rows(workbook, "Checks")}
+    for section, score in expected.items():
+        assert math.isclose(checks[f"Completeness of {section}"], score, abs_tol=1e-12), (section, score)
+    assert expected["summary"] < 1 and expected["evaluation"] == 0

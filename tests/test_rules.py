@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from xlcase.api import new_workbook
 from xlcase.findings import Finding
 from xlcase.model import Case
 from xlcase.review import Review
@@ -249,3 +250,18 @@ def test_readme_rule_table_lists_every_code():
         pytest.skip("README.md has no '## Rules' section yet")
     missing = [r.code for r in all_rules() if r.code not in text]
     assert not missing, f"README.md does not mention {missing}"
+
+
+@pytest.mark.parametrize(("change", "rule"), [
+    (lambda c: setattr(c, "title", "   "), "XC101"),
+    (lambda c: setattr(c.stakeholders[0], "role", "\t"), "XC301"),
+    (lambda c: setattr(c.options[1], "reason_rejected", "  "), "XC203"),
+    (lambda c: setattr(c.risks[0], "linked_aim", "  "), "XC401"),
+])
+def test_white_space_is_not_an_answer(example_case, tmp_path, change, rule):
+    case = example_case.model_copy(deep=True)
+    change(case)
+    path = tmp_path / "blank-answers.xlsx"
+    new_workbook(path, case=case)
+    assert rule in {f.rule for f in validate_workbook(path).findings}
+    assert rule in {f.rule for f in validate_case(case).findings}

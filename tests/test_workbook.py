@@ -214,7 +214,7 @@ def test_numbers_stored_as_text(text, number):
 
 # -- generated cases -----------------------------------------------------------------------------
 
-_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60) | st.sampled_from(
+_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60).filter(str.strip) | st.sampled_from(
     FORMULA_LIKE + ["O'Neil & Sons", "Ünïcödé ✓", "x" * 2000, "  padded  "])
 _money = st.integers(-10**11, 10**11).map(lambda pence: pence / 100)  # pounds and pence, as typed into Excel
 

@@ -14,11 +14,11 @@ from xlcase.template import Table, Template
 
 
 def filled(value: Any) -> bool:
-    """A cell counts as filled when it holds anything but blank text (0 and "No" are answers)."""
+    """A cell counts as filled when it holds anything but blank or white-space text (0 and "No" are answers)."""
     if value is None:
         return False
     if isinstance(value, str):
-        return value != ""
+        return value.strip() != ""
     if isinstance(value, list):
         return bool(value)
     return True
@@ -72,14 +72,16 @@ def section_formulas(template: Template, years: int) -> dict[str, str]:
                 items.setdefault(block.table.section, []).append(_table_formula(block.table, years))
             for field in block.fields:
                 if field.required:
-                    items.setdefault(sheet.section or "file", []).append(f"IF(LEN({field.name})>0,1,0)")
+                    items.setdefault(sheet.section or "file", []).append(f"IF(LEN(TRIM({field.name}))>0,1,0)")
     return {section: f"({'+'.join(parts)})/{len(parts)}" for section, parts in items.items()}
 
 
 def _table_formula(table: Table, years: int) -> str:
     columns = table.headers(years, inputs_only=True)
-    started = "((" + "+".join(f"LEN({table.name}[{c}])" for c in columns) + ")>0)"
+    started = "((" + "+".join(f"LEN(TRIM({table.name}[{c}]))" for c in columns) + ")>0)"
     required = [c.header for c in table.inputs if c.required]
-    got = "+".join(f"(LEN({table.name}[{c}])>0)" for c in required)
+    if not required:
+        return f"IF(SUMPRODUCT(--{started})=0,0,1)"
+    got = "+".join(f"(LEN(TRIM({table.name}[{c}]))>0)" for c in required)
     rows = f"SUMPRODUCT(--{started})"
     return f"IF({rows}=0,0,SUMPRODUCT({started}*({got}))/({rows}*{len(required)}))"

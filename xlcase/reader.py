@@ -387,7 +387,9 @@ def _shown(value: Any) -> str:
 
 
 def _blank(cell: Cell | None) -> bool:
-    return cell is None or (cell.formula is None and (cell.value is None or cell.value == ""))
+    """Empty, or only white space: nothing a reviewer could read (the Checks sheet's TRIM agrees)."""
+    return cell is None or (cell.formula is None and (cell.value is None or (isinstance(cell.value, str)
+                                                                            and not cell.value.strip())))
 
 
 def _set(data: dict[str, Any], path: Path_, value: Any) -> None:
