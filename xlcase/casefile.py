@@ -13,6 +13,7 @@ from xlcase.errors import CaseFileError
 from xlcase.model import Case
 
 MAX_CASE_FILE_BYTES = 10 * 1024**2
+REQUIRED_KEYS = ("title", "organisation")  # the case-file contract marks these required
 
 
 def load_case(path: str | Path) -> Case:
@@ -131,4 +132,5 @@ def case_schema() -> dict[str, Any]:
     schema = Case.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "xlcase business case"
+    schema["required"] = list(REQUIRED_KEYS)  # a complete case; drafts without them still load (XC101 reports)
     return schema

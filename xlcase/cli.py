@@ -184,7 +184,7 @@ def validate(
 def rules(
     code: Annotated[Optional[str], typer.Argument(help="A rule code (XC401) to explain.")] = None,
 ) -> None:
-    """List every rule (code, severity, section, name), or explain one rule."""
+    """List every rule (code, severity, section, name, what it checks), or explain one rule."""
     from xlcase.rules import get_rule, iter_rules_text
 
     if code is None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -222,6 +223,8 @@ def rules_markdown() -> str:
 
 
 def iter_rules_text() -> Iterator[str]:
-    """`xlcase rules` lines: code, severity, section, name."""
+    """`xlcase rules` lines: code, severity, section, name, and what the rule checks."""
     for r in all_rules():
         yield f"{r.code}  {r.severity:<7}  {r.section:<12}  {r.name}"
+        yield textwrap.fill(r.summary[:1].upper() + r.summary[1:], width=100, initial_indent="       ",
+                            subsequent_indent="       ")
