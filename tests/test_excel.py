@@ -404,3 +404,15 @@ def test_core_library_and_cli_do_not_import_xlwings():
     env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     assert subprocess.run([sys.executable, "-c", code], env=env, timeout=60).returncode == 0
+
+
+def test_scripts_write_formula_like_text_as_text(workbook):
+    payload = book_payload(workbook)
+    set_table_cell(payload, "Options", 1, "Option", '=HYPERLINK("http://example.invalid","x")')
+    set_table_cell(payload, "Options", 1, "Reason ruled out", "")
+    for script in ("recalc_workbook", "validate_workbook"):
+        actions = run_script(script, payload)["actions"]
+        for action in (a for a in actions if a["func"] == "setValues"):
+            for row in action["values"]:
+                for value in row:
+                    assert not (isinstance(value, str) and value.startswith(("=", "+", "-", "@"))), (script, value)

@@ -507,6 +507,15 @@ def _document_book(script_function: _F) -> _F:
     return script_function
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_values(rows: list[list[Any]]) -> list[list[Any]]:
+    """Rows for a range's .value: Excel enters text starting with = + - @ as a formula, so such text gets the
+    leading apostrophe that tells Excel it is text (workbook text is untrusted)."""
+    return [["'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in row] for row in rows]
+
+
 def _caller_book(book: Any) -> Any:
     return book if book is not None else xw.Book.caller()
 
@@ -526,7 +535,7 @@ def validate_workbook(book: xw.Book | None = None) -> None:
     except XlcaseError as error:
         rows = [list(BOOK_FINDING_HEADERS), [error.code, "error", "file", "", "", _short(error.message)]]
     sheet = _fresh_sheet(book, VALIDATION_SHEET)
-    sheet["A1"].value = rows
+    sheet["A1"].value = _as_values(rows)
     sheet.activate()
 
 
@@ -550,7 +559,7 @@ def recalc_workbook(book: xw.Book | None = None) -> None:
                      o["discounted_payback_year"], o["cost_switching_value"], o["benefit_switching_value"]])
     rows = [["" if v is None else v for v in row] for row in rows]
     sheet = _fresh_sheet(book, RESULTS_SHEET)
-    sheet["A1"].value = rows
+    sheet["A1"].value = _as_values(rows)
     sheet.activate()
 
 
