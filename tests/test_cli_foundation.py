@@ -154,3 +154,21 @@ def test_more_amounts_than_appraisal_years_allow_is_refused():
     with pytest.raises(CaseFileError) as caught:
         parse_case("costs: [{option: O1, amounts: [" + ",".join(["1"] * 126) + "]}]")
     assert "costs[0].amounts: too many entries" in str(caught.value)
+
+
+def test_export_and_recalc_say_what_they_could_not_read(tmp_path):
+    import openpyxl
+
+    book = tmp_path / "book.xlsx"
+    runner.invoke(app, ["new", str(book), "--from", str(EXAMPLE)])
+    workbook = openpyxl.load_workbook(book)
+    ws = workbook["Risks"]
+    header = [c.value for c in ws[ws.tables["Risks"].ref.split(":")[0][1:]]]
+    cell = ws.cell(int(ws.tables["Risks"].ref.split(":")[0][1:]) + 1, header.index("Likelihood") + 1)
+    cell.value = 7
+    workbook.save(book)
+    done = xlcase("export", str(book))
+    assert done.returncode == 1
+    assert f"XC102 Risks!{cell.coordinate}" in done.stderr and "left out" in done.stderr
+    recalc = json.loads(xlcase("recalc", str(book), "--format", "json").stdout)
+    assert ("XC102", "Risks", cell.coordinate) in [(f["rule"], f["sheet"], f["cell"]) for f in recalc["findings"]]

@@ -29,19 +29,32 @@ def new_workbook(out: str | Path, *, case_file: str | Path | None = None, case: 
     return write_workbook(case, out, template=template, force=force)
 
 
-def export_case(workbook: str | Path, output: str | Path | None = None, *, force: bool = False) -> str:
-    """The workbook's case as case-file text (JSON when ``output`` ends .json); written to ``output`` if given."""
-    case = read_workbook(workbook).case
+@dataclass(frozen=True)
+class Export:
+    """A workbook's case as case-file text, and the values that could not be read into it."""
+
+    text: str
+    problems: tuple[Finding, ...]
+
+
+def export_case(workbook: str | Path, output: str | Path | None = None, *, force: bool = False) -> Export:
+    """The workbook's case as case-file text (JSON when ``output`` ends .json); written to ``output`` if given.
+
+    Values the reader could not take (text in a money cell, a score of 7) are left out of the case
+    and returned as problems, with their cells, so nothing is dropped silently.
+    """
+    submission = read_workbook(workbook)
     fmt = "json" if output is not None and str(output).lower().endswith(".json") else "yaml"
-    text = dump_case(case, fmt)
+    text = dump_case(submission.case, fmt)
     if output is not None:
         write_text_atomically(output, text, force=force, inputs=[workbook])
-    return text
+    return Export(text, tuple(submission.problems))
 
 
 @dataclass(frozen=True)
 class Recalculation:
-    """The engine's appraisal of a workbook's inputs, and where its saved results disagree (XC701)."""
+    """The engine's appraisal of a workbook's inputs, values that could not be read, and saved results that
+    disagree with the engine (XC701)."""
 
     submission: Submission
     appraisal: Appraisal
@@ -54,4 +67,5 @@ def recalc_workbook(workbook: str | Path) -> Recalculation:
 
     submission = read_workbook(workbook)
     appraisal = appraise(submission.case)
-    return Recalculation(submission, appraisal, tuple(cached_result_findings(submission, appraisal)))
+    findings = (*submission.problems, *cached_result_findings(submission, appraisal))
+    return Recalculation(submission, appraisal, tuple(findings))

@@ -25,7 +25,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EXIT_UNREADABLE = 2  # a file that cannot be read, or a usage error (0 and 1: xlcase.validation.exit_status)
+EXIT_FINDINGS = 1  # export: some values could not be read (they are listed and left out)
+EXIT_UNREADABLE = 2  # a file that cannot be read, or a usage error (0 and 1 of validate: validation.exit_status)
 
 
 class ReportFormat(str, enum.Enum):
@@ -78,13 +79,18 @@ def export(
     from xlcase.api import export_case
 
     try:
-        text = export_case(workbook, output, force=force)
+        exported = export_case(workbook, output, force=force)
     except XlcaseError as error:
         fail(error)
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(exported.text)
     else:
         typer.echo(f"wrote {output}")
+    for problem in exported.problems:
+        typer.secho(f"{problem.severity}: {problem.rule} {problem.where}: {problem.message} (left out)", err=True,
+                    fg=typer.colors.YELLOW)
+    if any(p.severity == "error" for p in exported.problems):
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 @app.command()

@@ -48,7 +48,8 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     if result.findings:
-        lines += ["", f"{len(result.findings)} saved result(s) disagree with the engine:"]
+        lines += ["", f"{len(result.findings)} finding(s): values that could not be read, or saved results that "
+                  "disagree with the engine:"]
         lines += [f"  {f.rule} {f.where}: {f.message}" for f in result.findings]
     return "\n".join(lines) + "\n"
 
