@@ -64,7 +64,7 @@ def describe_validation_error(exc: ValidationError) -> str:
     """Every problem pydantic found, one per line, as `key.path[3]: expected ..., got ...`."""
     lines = []
     for error in exc.errors(include_url=False):
-        lines.append(f"{key_path(error['loc'])}: {_expected(error)}, got {_shown(error.get('input'))}")
+        lines.append(f"{key_path(error['loc'])}: {expected_text(error)}, got {_shown(error.get('input'))}")
     return "; ".join(lines)
 
 
@@ -99,10 +99,17 @@ _EXPECTED = {
 }
 
 
-def _expected(error: dict[str, Any]) -> str:
+_BOUNDS = {"less_than_equal": "at most {le}", "greater_than_equal": "at least {ge}", "less_than": "less than {lt}",
+           "greater_than": "more than {gt}"}
+
+
+def expected_text(error: dict[str, Any]) -> str:
+    """What pydantic wanted, in words a finance officer uses ("expected at most 5")."""
     kind = error["type"]
     if kind in _EXPECTED:
         return _EXPECTED[kind]
+    if kind in _BOUNDS:
+        return "expected " + _BOUNDS[kind].format(**error.get("ctx", {}))
     if kind == "literal_error":
         allowed = error.get("ctx", {}).get("expected", "")
         return f"expected one of {allowed}"

@@ -129,7 +129,8 @@ class WorkbookPackage:
     has_macros: bool
     external_links: list[str]
     date1904: bool
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # macros and external links, reported as XC005
+    formula_text_limited: bool = False  # too many shared formulas: followers show their master's text unmoved
 
     def table(self, name: str) -> TableDef | None:
         """The table with this display name, ignoring case as Excel does.
@@ -610,8 +611,6 @@ def _read_package(path: Path, archive: _Archive) -> WorkbookPackage:
         for table in _read_tables(archive, name, part):
             tables[table.name] = table
 
-    if shared_formulas.exhausted:
-        warnings.append("the workbook has too many shared formulas to show each cell's own formula text")
     external_links = _external_links(archive, book_rels)
     warnings.extend(f"external link to {_show(link)}: its values are not refreshed" for link in external_links)
     workbook_properties = _child(book, "workbookPr")
@@ -630,6 +629,7 @@ def _read_package(path: Path, archive: _Archive) -> WorkbookPackage:
         date1904=workbook_properties is not None
         and workbook_properties.get("date1904", "").lower() in ("1", "true"),
         warnings=warnings,
+        formula_text_limited=shared_formulas.exhausted,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from xlcase.casefile import key_path
+from xlcase.casefile import expected_text, key_path
 from xlcase.findings import Finding
 from xlcase.model import MAX_APPRAISAL_YEARS, Case
 from xlcase.package import Cell, Limits, WorkbookPackage, column_letters, open_workbook, serial_to_date, split_range
@@ -335,11 +335,25 @@ class _Reader:
                     loc = tuple(error["loc"])
                     where = locate(self.locations, loc)
                     section = self._section_of(loc)
-                    self._problem("XC102", "error", f"{key_path(loc)}: {error['msg'].lower()}",
+                    self._problem("XC102", "error", f"{self._describe(loc)}: {expected_text(error)}, got "
+                                  f"{_shown(error.get('input'))}",
                                   where.sheet if where else None, where.cell if where else None, section,
                                   error.get("input"))
                     _unset(data, loc)
         return Case()
+
+    def _describe(self, loc: Path_) -> str:
+        """'Likelihood of the Risks table, row 2' for ('risks', 1, 'likelihood'); the key path otherwise."""
+        for table in self.template.tables.values():
+            key = tuple(table.key.split("."))
+            if loc[: len(key)] == key and len(loc) > len(key) and isinstance(loc[len(key)], int):
+                row = loc[len(key)] + 1
+                rest = loc[len(key) + 1:]
+                column = next((c for c in table.inputs if rest and c.key == rest[0]), None)
+                name = column.header if column else key_path(rest) if rest else "a row"
+                return f"{name} of the {table.name} table, row {row}"
+        field = next((f for f in self.template.fields.values() if tuple(f.key.split(".")) == loc), None)
+        return field.label if field else key_path(loc)
 
     def _section_of(self, loc: Path_) -> str:
         for table in self.template.tables.values():
