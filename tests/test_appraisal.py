@@ -592,3 +592,17 @@ def test_pay_and_on_costs_reference_data():
     pension = nhs_pension_employer()
     assert (pension.employer_rate, pension.administration_levy, pension.local_rate) == (0.237, 0.0008, 0.1438)
     assert pension.central_rate == pytest.approx(0.237 - 0.1438)
+
+
+def test_results_and_cash_flows_as_pandas_frames():
+    case = make_case([{"id": "DN", "do_nothing": True}, {"id": "A"}],
+                     costs=[("A", [100.0, 10.0])], benefits=[("A", [0.0, 60.0, 60.0])], years=3)
+    result = appraise(case)
+    frame = result.results_frame()
+    assert list(frame["id"]) == ["DN", "A"]
+    assert frame.loc[1, "npv"] == pytest.approx(result.option("A").npv)
+    assert math.isnan(frame.loc[0, "discounted_payback_year"])
+    flows = result.cash_flows_frame()
+    assert len(flows) == 2 * 3 and list(flows["financial_year"][:3]) == ["2027/28", "2028/29", "2029/30"]
+    last = flows[(flows["option"] == "A") & (flows["year"] == 2)]
+    assert last["cumulative_discounted_vs_do_nothing"].item() == pytest.approx(result.option("A").npv_vs_do_nothing)

@@ -22,9 +22,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from xlcase.errors import BadInputError
 from xlcase.model import BenefitLine, Case, CostLine
@@ -130,6 +133,39 @@ class Appraisal:
             "sensitivity": [row.to_dict() for row in self.sensitivity],
             "discount_factors": [float(f) for f in self.discount_factors],
         }
+
+    def results_frame(self) -> pd.DataFrame:
+        """The results table as a pandas DataFrame, one row per option (NaN where a figure does not exist)."""
+        import pandas as pd
+
+        return pd.DataFrame([option.to_dict() for option in self.options], columns=list(OPTION_KEYS))
+
+    def cash_flows_frame(self) -> pd.DataFrame:
+        """Year-by-year flows of every option, long form, for analysis in pandas (a notebook, a chart).
+
+        Columns: option, year, financial_year, discount_factor, costs (with optimism bias), benefits,
+        net, net_vs_do_nothing, cumulative_discounted_vs_do_nothing.
+        """
+        import pandas as pd
+
+        base = self.assumptions.get("base_year")
+        years = np.arange(len(self.discount_factors))
+        frames = [
+            pd.DataFrame({
+                "option": option.id,
+                "year": years,
+                "financial_year": [f"{base + t}/{(base + t + 1) % 100:02d}" if base is not None else None
+                                   for t in years],
+                "discount_factor": self.discount_factors,
+                "costs": option.costs,
+                "benefits": option.benefits,
+                "net": option.net,
+                "net_vs_do_nothing": option.delta,
+                "cumulative_discounted_vs_do_nothing": option.cumulative_discounted_delta,
+            })
+            for option in self.options
+        ]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _resolve_schedule(rate: float | None, schedule: DiscountSchedule | None) -> DiscountSchedule:

@@ -72,16 +72,23 @@ def _compare(cell: Cell | None, want: Any, sheet: str, what: str) -> list[Findin
     if cell.formula is None:
         if got in (None, ""):
             return []
-        return [Finding(RULE, "error", f"the formula for {what} has been replaced by a typed value ({got}); "
+        return [Finding(RULE, "error", f"the formula for {what} has been replaced by a typed value ({_shown(got)}); "
                         "restore the formula (copy it from the row above) so the figure follows the inputs",
                         sheet, cell.ref, "appraisal", got)]
     if got is None:  # never calculated (written by a program that does not compute): nothing to compare
         return []
     if _same(got, want):
         return []
-    return [Finding(RULE, "error", f"the saved result for {what} is {got} but the inputs give "
-                    f"{'nothing' if want is None else want}; recalculate the workbook (F9 in Excel) and check "
+    return [Finding(RULE, "error", f"the saved result for {what} is {_shown(got)} but the inputs give "
+                    f"{'nothing' if want is None else _shown(want)}; recalculate the workbook (F9 in Excel) and check "
                     "the formula has not been edited", sheet, cell.ref, "appraisal", got)]
+
+
+def _shown(value: Any) -> str:
+    """A figure as the reader would recognise it: money in pounds and pence, ratios to 4 places."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return repr(value)
+    return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
 
 
 def _same(got: Any, want: Any) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xlcase.model import Case
+from xlcase.model import Case, value_at
 from xlcase.template import Table, Template
 
 
@@ -23,11 +23,6 @@ def filled(value: Any) -> bool:
         return bool(value)
     return True
 
-
-def _value(obj: Any, key: str) -> Any:
-    for part in key.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 def table_score(items: list[Any], table: Table) -> float:
@@ -50,11 +45,11 @@ def section_scores(case: Case, template: Template) -> dict[str, float]:
         for block in sheet.blocks:
             if block.table and block.table.required:
                 items.setdefault(block.table.section, []).append(
-                    table_score(list(_value(case, block.table.key)), block.table)
+                    table_score(list(value_at(case, block.table.key)), block.table)
                 )
             for field in block.fields:
                 if field.required:
-                    items.setdefault(sheet.section or "file", []).append(float(filled(_value(case, field.key))))
+                    items.setdefault(sheet.section or "file", []).append(float(filled(value_at(case, field.key))))
     return {section: sum(scores) / len(scores) for section, scores in items.items()}
 
 

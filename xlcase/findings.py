@@ -9,6 +9,13 @@ Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
+def pounds(amount: float | None) -> str:
+    """Money as a finance officer writes it: £1,234 and -£1,234 (whole pounds); '' for none."""
+    if amount is None:
+        return ""
+    return f"-£{-amount:,.0f}" if amount < 0 else f"£{amount:,.0f}"
+
+
 @dataclass(frozen=True)
 class Finding:
     """A small frozen record: rule code, severity, message, and the sheet and cell it refers to."""

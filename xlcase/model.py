@@ -8,7 +8,7 @@ Field names are the case-file keys of the contract in DESIGN.md.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +31,13 @@ Money = float
 MAX_APPRAISAL_YEARS = 125  # the Green Book schedule's last band starts at year 301; 125 years is ample here
 Amounts = Annotated[list[Money], Field(max_length=MAX_APPRAISAL_YEARS)]
 Text = str
+
+
+def value_at(obj: Any, key: str) -> Any:
+    """The value at a dotted key of a case ('summary.service_need'), as the template names fields."""
+    for part in key.split("."):
+        obj = getattr(obj, part)
+    return obj
 
 
 class Part(BaseModel):

@@ -22,7 +22,7 @@ REFERENCE_DIR = Path(__file__).parent / "reference_data"
 GREEN_BOOK_FILE = "green_book.yaml"
 AGENDA_FOR_CHANGE_FILE = "agenda_for_change.yaml"
 STANDARD_SCHEDULE = "standard"
-HEALTH_SCHEDULE = "health"
+HEALTH_SCHEDULE = "health"  # for health effects valued as QALYs (Green Book); select with discount_schedule()
 
 ScenarioKind = Literal["costs_change", "benefits_change", "benefits_delay", "discount_rate"]
 _Record = TypeVar("_Record")
@@ -303,13 +303,6 @@ def pay_scales(on: dt.date | str | None = None) -> PayScales:
         UnknownReferenceError: if no period matches.
     """
     return _pay_scales(_pick("pay_scales", "pay scales", on))
-
-
-@functools.cache
-def all_pay_scales() -> tuple[PayScales, ...]:
-    """Every pay period held, oldest first."""
-    entries = sorted(_periods("pay_scales"), key=lambda e: e["effective_from"])
-    return tuple(_pay_scales(e) for e in entries)
 
 
 @functools.cache

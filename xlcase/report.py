@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from xlcase.findings import Finding
+from xlcase.findings import Finding, pounds
 
 if TYPE_CHECKING:
     from xlcase.api import Recalculation
@@ -35,7 +35,7 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
     for o in data["options"]:
         rows.append((
             f"{o['id'] or '?'} {o['name'] or ''}".strip(),
-            *(_money(o[k]) for k in _MONEY_KEYS),
+            *(pounds(o[k]) for k in _MONEY_KEYS),
             "" if o["bcr"] is None else f"{o['bcr']:.2f}",
             "" if o["discounted_payback_year"] is None else str(o["discounted_payback_year"]),
             _percent(o["cost_switching_value"]),
@@ -52,10 +52,6 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
                   "disagree with the engine:"]
         lines += [f"  {f.rule} {f.where}: {f.message}" for f in result.findings]
     return "\n".join(lines) + "\n"
-
-
-def _money(value: float | None) -> str:
-    return "" if value is None else f"£{value:,.0f}"
 
 
 def _percent(value: float | None) -> str:
@@ -130,7 +126,7 @@ def text_lines(reports: list[Report], *, batch: bool = False) -> list[list[Segme
                               (f" {where}: ", "dim"), (f.message, None)])
         preferred = _preferred_row(report)
         if preferred:
-            lines.append([(f"  preferred option {preferred['id']}: NPV vs do nothing {_money(preferred['npv_vs_do_nothing'])}"
+            lines.append([(f"  preferred option {preferred['id']}: NPV vs do nothing {pounds(preferred['npv_vs_do_nothing'])}"
                            f", BCR {_ratio(preferred['bcr'])}, payback year {_blank(preferred['discounted_payback_year'])}",
                            None)])
         lines.append([])
@@ -173,8 +169,8 @@ def _blank(value) -> str:
 
 
 def _result_cells(option: dict) -> list[str]:
-    return [option.get("id") or "", option.get("name") or "", _money(option["pv_costs"]), _money(option["pv_benefits"]),
-            _money(option["npv"]), _money(option["npv_vs_do_nothing"]), _ratio(option["bcr"]),
+    return [option.get("id") or "", option.get("name") or "", pounds(option["pv_costs"]), pounds(option["pv_benefits"]),
+            pounds(option["npv"]), pounds(option["npv_vs_do_nothing"]), _ratio(option["bcr"]),
             _blank(option["discounted_payback_year"])]
 
 
@@ -324,6 +320,6 @@ def _npv_chart(options: list[dict]) -> str:
         colour = "#007f3b" if value >= 0 else "#d5281b"
         out.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{_h(label)}</text>')
         out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}"/>')
-        out.append(f'<text x="{max(x + w, zero) + 4:.1f}" y="{y + 13}">{_h(_money(value))}</text>')
+        out.append(f'<text x="{max(x + w, zero) + 4:.1f}" y="{y + 13}">{_h(pounds(value))}</text>')
     out.append(f'<line x1="{zero:.1f}" y1="0" x2="{zero:.1f}" y2="{height}" stroke="#425563"/></svg>')
     return "".join(out)

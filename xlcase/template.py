@@ -150,17 +150,6 @@ class Template:
                 return code
         return None
 
-    @property
-    def sections(self) -> list[str]:
-        """Every section with something to fill, in workbook order."""
-        seen: list[str] = []
-        for sheet in self.sheets:
-            for block in sheet.blocks:
-                section = block.table.section if block.table else sheet.section
-                if section and section not in seen:
-                    seen.append(section)
-        return seen
-
 
 def templates_dir() -> Path:
     """Where the templates live: inside the installed package, or beside it in a source checkout."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,6 @@ class Report:
     results: dict[str, Any] | None = None
     title: str | None = None
     organisation: str | None = None
-    summary: dict[str, Any] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xlcase.findings import Finding
+from xlcase.findings import Finding, pounds
 from xlcase.review import Review
 from xlcase.rules import Report, rule
 
@@ -56,12 +56,12 @@ def switching_values(review: Review, report: Report) -> Iterator[Finding]:
     if found is None:
         return
     index, option = found
-    message = (f"preferred option {option.id}: NPV against doing nothing £{option.npv_vs_do_nothing:,.0f}; costs may "
+    message = (f"preferred option {option.id}: NPV against doing nothing {pounds(option.npv_vs_do_nothing)}; costs may "
                f"rise by {_percent(option.cost_switching_value)} or benefits fall by "
                f"{_percent(option.benefit_switching_value)} before it is no better than doing nothing")
     if option.npv_vs_do_nothing < 0:
         message = (f"preferred option {option.id} is worse than doing nothing (NPV against doing nothing "
-                   f"£{option.npv_vs_do_nothing:,.0f}): it has no positive switching values")
+                   f"{pounds(option.npv_vs_do_nothing)}): it has no positive switching values")
     yield report(message, where=review.table_row_cell("Results", option.id or "", "Cost switching value", index),
                  value=option.cost_switching_value)
 
@@ -84,7 +84,7 @@ def sensitivity(review: Review, report: Report) -> Iterator[Finding]:
     rows = [r for r in appraisal.sensitivity if r.option == option.id]
     if not rows:
         return
-    shown = "; ".join(f"{r.scenario} £{r.npv_vs_do_nothing:,.0f}" for r in rows)
+    shown = "; ".join(f"{r.scenario} {pounds(r.npv_vs_do_nothing)}" for r in rows)
     negative = [r.scenario for r in rows if r.npv_vs_do_nothing < 0]
     verdict = (f"it turns negative under: {', '.join(negative)}" if negative
                else "it stays positive under every scenario" if option.npv_vs_do_nothing >= 0 else "")

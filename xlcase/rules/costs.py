@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from xlcase.completeness import filled
-from xlcase.findings import Finding
+from xlcase.findings import Finding, pounds
 from xlcase.review import Review
 from xlcase.rules import Report, rule
 
@@ -18,10 +18,6 @@ def _lines(review: Review) -> Iterator[tuple[str, str, int, object]]:
         yield "costs", "costs", i, line
     for i, line in enumerate(review.case.benefits):
         yield "benefits", "benefits", i, line
-
-
-def _pounds(amount: float) -> str:
-    return f"-£{-amount:,.0f}" if amount < 0 else f"£{amount:,.0f}"
 
 
 def _what(key: str, i: int, line) -> str:
@@ -58,7 +54,7 @@ def negative_amount(review: Review, report: Report) -> Iterator[Finding]:
     for key, section, i, line in _lines(review):
         for t, amount in enumerate(line.amounts):
             if amount < 0:
-                yield report(f"{_what(key, i, line)} has a negative amount in year {t} ({_pounds(amount)}); enter "
+                yield report(f"{_what(key, i, line)} has a negative amount in year {t} ({pounds(amount)}); enter "
                              f"{'savings as benefits' if key == 'costs' else 'costs as costs'}, as positive amounts",
                              key, i, "amounts", t, value=amount, section=section)
 
@@ -77,7 +73,7 @@ def beyond_period(review: Review, report: Report) -> Iterator[Finding]:
     for key, section, i, line in _lines(review):
         for t, amount in enumerate(line.amounts):
             if t >= years and amount != 0:
-                yield report(f"{_what(key, i, line)} has {_pounds(amount)} in year {t}, after the {years}-year appraisal "
+                yield report(f"{_what(key, i, line)} has {pounds(amount)} in year {t}, after the {years}-year appraisal "
                              f"period (years 0 to {years - 1}); it is left out of the appraisal",
                              key, i, "amounts", t, value=amount, section=section)
 

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from xlcase.completeness import filled
 from xlcase.findings import Finding
+from xlcase.model import value_at
 from xlcase.review import Review
 from xlcase.rules import Report, covered_paths, rule
 from xlcase.rules.file import passed_through
 
-
-def _value(obj: Any, key: str) -> Any:
-    for part in key.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 @rule("XC101", "required-empty", "error", "file")
@@ -35,18 +30,17 @@ def required_empty(review: Review, report: Report) -> Iterator[Finding]:
     for sheet in template.sheets:
         for block in sheet.blocks:
             for f in block.fields:
-                if not f.required or f.key in covered or filled(_value(case, f.key)):
+                if not f.required or f.key in covered or filled(value_at(case, f.key)):
                     continue
                 path = tuple(f.key.split("."))
-                where = review.locate_exact(*path)
-                if where and review.has_problem_at(where.sheet, where.cell):
+                if review.reported(*path):
                     continue
                 yield report(f"{f.label} is required but empty", *path, section=sheet.section or "file")
             table = block.table
             if table is None:
                 continue
             path = tuple(table.key.split("."))
-            items = list(_value(case, table.key))
+            items = list(value_at(case, table.key))
             if not items:
                 if table.required and f"{table.key}[]" not in covered:
                     yield report(f"the {table.name} table is required but has no rows", *path,
@@ -58,8 +52,7 @@ def required_empty(review: Review, report: Report) -> Iterator[Finding]:
                 for i, item in enumerate(items):
                     if filled(getattr(item, column.key)):
                         continue
-                    where = review.locate_exact(*path, i, column.key)
-                    if where and review.has_problem_at(where.sheet, where.cell):
+                    if review.reported(*path, i, column.key):
                         continue
                     yield report(f"{column.header} is required but empty in row {i + 1} of the {table.name} "
                                  "table", *path, i, column.key, section=table.section)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from xlcase.completeness import filled
-from xlcase.findings import Finding
+from xlcase.findings import Finding, pounds
 from xlcase.review import Review
 from xlcase.rules import Report, rule
 
@@ -86,7 +86,7 @@ def preferred_not_best(review: Review, report: Report) -> Iterator[Finding]:
     better = appraisal.options[best].npv_vs_do_nothing
     if better - mine > NPV_TOLERANCE and not filled(options[i].justification):
         yield report(f"the preferred option {_name(options[i], i)} has an NPV against doing nothing of "
-                     f"£{mine:,.0f}, below option {_name(options[best], best)}'s £{better:,.0f}, and "
+                     f"{pounds(mine)}, below option {_name(options[best], best)}'s {pounds(better)}, and "
                      "'Why preferred' does not explain the choice", "options", i, "justification",
                      value=round(mine, 2))
 

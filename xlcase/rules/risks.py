@@ -45,7 +45,6 @@ def risk_incomplete(review: Review, report: Report) -> Iterator[Finding]:
         who = risk.id or f"in row {i + 1}"
         for key, label in RISK_PARTS.items():
             if not filled(getattr(risk, key)):
-                where = review.locate_exact("risks", i, key)
-                if where and review.has_problem_at(where.sheet, where.cell):
+                if review.reported("risks", i, key):
                     continue  # the reader already reported the value it could not read
                 yield report(f"risk {who} has no {label}", "risks", i, key, value=risk.id)

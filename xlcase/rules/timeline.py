@@ -52,7 +52,6 @@ def milestone_incomplete(review: Review, report: Report) -> Iterator[Finding]:
         for key, label in (("owner", "owner"), ("due", "due date")):
             if filled(getattr(milestone, key)):
                 continue
-            where = review.locate_exact("timeline", "milestones", i, key)
-            if where and review.has_problem_at(where.sheet, where.cell):
+            if review.reported("timeline", "milestones", i, key):
                 continue
             yield report(f"{what} has no {label}", "timeline", "milestones", i, key, value=milestone.name)

@@ -63,10 +63,6 @@ class AppraisalGrid:
     def first_letter(self) -> str:
         return get_column_letter(YEAR_COL)
 
-    @property
-    def last_letter(self) -> str:
-        return get_column_letter(YEAR_COL + self.years - 1)
-
     def span(self, row: int, start: int = 0, stop: int | None = None) -> str:
         """A sheet-qualified absolute range of one row over years start..stop-1."""
         stop = self.years if stop is None else stop

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -11,7 +10,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlcase.model import Case
+from xlcase.model import Case, value_at
 from xlcase.template import YEAR_HEADER, Field, Sheet, Table, Template
 from xlcase.writer.cells import (
     add_note,
@@ -34,15 +33,8 @@ SHORT_FIELD_WIDTH = 24
 RISK_HIGH = 15  # likelihood x impact at or above this is red
 RISK_MEDIUM = 8  # ... at or above this is amber
 RED, AMBER, GREEN = "F8CBAD", "FFE699", "C6EFCE"
-HELP_ROW_HEIGHT = 15
 _THIS_ROW = re.compile(r"\{([^}]+)\}")
 
-
-def get_path(obj: Any, key: str) -> Any:
-    """The value at a dotted key of the case ('summary.service_need')."""
-    for part in key.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 def write_heading(ws: Worksheet, heading: str | None, intro: str | None) -> int:
@@ -93,13 +85,13 @@ def write_fields(ws: Worksheet, fields: tuple[Field, ...], case: Case, layout: L
         label.style = LABEL
         add_note(label, f.help)
         cell = ws.cell(row, value_col)
-        put_value(cell, get_path(case, f.key), f.type, where=f.key)
+        put_value(cell, value_at(case, f.key), f.type, where=f.key)
         cell.style = INPUT
         if f.type in NUMBER_FORMATS:
             cell.number_format = NUMBER_FORMATS[f.type]
         if isinstance(cell.value, str):
             fit_row_height(ws, row, [(cell.value, value_width), (label.value, LABEL_WIDTH)])
-        validation = _validation(f.type, None, layout)
+        validation = _validation(f.type, None)
         if validation:
             ws.add_data_validation(validation)
             validation.add(cell.coordinate)
@@ -110,7 +102,7 @@ def write_fields(ws: Worksheet, fields: tuple[Field, ...], case: Case, layout: L
 
 def write_table(ws: Worksheet, table: Table, case: Case, template: Template, layout: Layout, row: int) -> int:
     """An Excel Table with its filled rows, spare rows, drop-downs, notes and formats."""
-    items = list(get_path(case, table.key))
+    items = list(value_at(case, table.key))
     if table.heading:
         ws.cell(row, FIRST_COLUMN, table.heading).style = SUBHEADING
         row += 1
@@ -147,7 +139,7 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
                 if column.type in NUMBER_FORMATS or column.type == "years":
                     cell.number_format = NUMBER_FORMATS["money" if column.type == "years" else column.type]
         if column.is_input:
-            validation = _validation(column.type, column.list, layout)
+            validation = _validation(column.type, column.list)
             if validation:
                 ws.add_data_validation(validation)
                 validation.add(
@@ -190,7 +182,7 @@ def _this_row_formula(formula: str, table: str) -> str:
     return _THIS_ROW.sub(lambda m: f"{table}[[#This Row],[{m.group(1)}]]", formula)
 
 
-def _validation(kind: str, list_name: str | None, layout: Layout) -> DataValidation | None:
+def _validation(kind: str, list_name: str | None) -> DataValidation | None:
     """The drop-down or range check for a type; every closed set of values gets a drop-down."""
     error = "Please pick or type a valid value (see the note on the header)."
     if kind == "choice" and list_name:
