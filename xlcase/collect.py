@@ -19,9 +19,8 @@ from typing import Any
 
 from xlcase.atomic import atomic_output
 from xlcase.errors import BadInputError, OutputError, OutputExistsError
-from xlcase.model import Case
 from xlcase.template import load_template
-from xlcase.validation import Report, expand_paths, unreadable_report
+from xlcase.validation import Report, expand_paths, review_workbook
 
 CASE_HEADERS = ("Case", "Organisation", "Title", "Preferred option", "Preferred option name", "NPV vs do nothing",
                 "BCR", "Payback year", "Completeness", "Errors", "Warnings", "Status", "File")
@@ -47,23 +46,6 @@ class Portfolio:
                 "Benefits": (BENEFIT_HEADERS, self.benefits)}
 
 
-def _read(path: Path) -> tuple[Report, Case | None]:
-    from xlcase.errors import UnreadableWorkbookError
-    from xlcase.reader import read_workbook
-    from xlcase.review import Review
-    from xlcase.validation import review_report
-
-    try:
-        submission = read_workbook(path)
-    except UnreadableWorkbookError as exc:
-        return unreadable_report(path, f"the file cannot be read as an Excel workbook: {exc.message}"), None
-    except Exception as exc:  # a damaged file must not stop the portfolio
-        return unreadable_report(path, f"the file could not be read ({type(exc).__name__})", "XC000"), None
-    report = review_report(Review.from_submission(submission))
-    report.file = str(path)
-    return report, submission.case
-
-
 def build_portfolio(paths: Iterable[str | Path]) -> Portfolio:
     """Read and validate every workbook (folders expanded) into the portfolio's tables.
 
@@ -75,17 +57,14 @@ def build_portfolio(paths: Iterable[str | Path]) -> Portfolio:
         raise BadInputError("no workbooks (.xlsx or .xlsm) found in the paths given")
     portfolio = Portfolio()
     for number, path in enumerate(files, start=1):
-        report, case = _read(path)
+        report, case = review_workbook(path)
         portfolio.reports.append(report)
-        preferred = None
-        if report.results and report.results.get("preferred"):
-            preferred = next((o for o in report.results["options"] if o["id"] == report.results["preferred"]), None)
-        status = "unreadable" if not report.readable else "valid" if report.valid else "invalid"
+        preferred = report.preferred_result
         portfolio.cases.append([
             number, report.organisation, report.title, preferred["id"] if preferred else None,
             preferred["name"] if preferred else None, preferred["npv_vs_do_nothing"] if preferred else None,
             preferred["bcr"] if preferred else None, preferred["discounted_payback_year"] if preferred else None,
-            report.completeness, report.count("error"), report.count("warning"), status, str(path),
+            report.completeness, report.count("error"), report.count("warning"), report.status, str(path),
         ])
         if case is None:
             continue

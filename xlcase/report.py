@@ -68,11 +68,6 @@ STATUS_STYLES = {"valid": "bold green", "invalid": "bold red", "unreadable": "bo
 _RESULT_HEADERS = ("Option", "Name", "PV costs", "PV benefits", "NPV", "NPV vs do nothing", "BCR", "Payback year")
 
 
-def status_of(report: Report) -> str:
-    """valid, invalid or unreadable."""
-    return "unreadable" if not report.readable else "valid" if report.valid else "invalid"
-
-
 def render_validation(reports: list[Report], fmt: str = "text", *, batch: bool | None = None) -> str:
     """A validation report in one of the formats of `xlcase validate`.
 
@@ -106,7 +101,7 @@ def text_lines(reports: list[Report], *, batch: bool = False) -> list[list[Segme
 
     lines: list[list[Segment]] = []
     for report in reports:
-        status = status_of(report)
+        status = report.status
         counts = ", ".join(f"{report.count(s)} {s}{'s' if report.count(s) != 1 and s != 'info' else ''}"
                            for s in ("error", "warning", "info"))
         head: list[Segment] = [(f"{report.file}: ", "bold"), (status.upper(), STATUS_STYLES[status])]
@@ -124,7 +119,7 @@ def text_lines(reports: list[Report], *, batch: bool = False) -> list[list[Segme
                 where = f.where or "-"
                 lines.append([("    ", None), (f.rule, "bold"), (" ", None), (f"{f.severity:<7}", SEVERITY_STYLES[f.severity]),
                               (f" {where}: ", "dim"), (f.message, None)])
-        preferred = _preferred_row(report)
+        preferred = report.preferred_result
         if preferred:
             lines.append([(f"  preferred option {preferred['id']}: NPV vs do nothing {pounds(preferred['npv_vs_do_nothing'])}"
                            f", BCR {_ratio(preferred['bcr'])}, payback year {_blank(preferred['discounted_payback_year'])}",
@@ -151,13 +146,6 @@ def print_text(reports: list[Report], *, batch: bool = False, file=None) -> None
         for part, style in line:
             text.append(part, style=style or "")
         console.print(text)
-
-
-def _preferred_row(report: Report) -> dict | None:
-    """The results row of the preferred option, if there is one."""
-    if not report.results or not report.results.get("preferred"):
-        return None
-    return next((o for o in report.results["options"] if o.get("id") == report.results["preferred"]), None)
 
 
 def _ratio(value: float | None) -> str:
@@ -198,7 +186,7 @@ def render_markdown(reports: list[Report], *, batch: bool = False) -> str:
         out += [f"## {_md(report.file)}", ""]
         if report.title:
             out += [f"**{_md(report.title)}**" + (f", {_md(report.organisation)}" if report.organisation else ""), ""]
-        out += [f"Status: **{status_of(report)}**. Completeness {report.completeness:.0%}. "
+        out += [f"Status: **{report.status}**. Completeness {report.completeness:.0%}. "
                 f"{report.count('error')} errors, {report.count('warning')} warnings, {report.count('info')} info.", ""]
         if report.readable:
             out += ["| section | complete | score | findings |", "|---|---|---:|---:|"]
@@ -253,7 +241,7 @@ def render_html(reports: list[Report], *, batch: bool = False) -> str:
                  f"<tr><td class=num>{s['files']}</td><td class=num>{s['valid']}</td><td class=num>{s['invalid']}</td>"
                  f"<td class=num>{s['unreadable']}</td></tr></table>")
     for report in reports:
-        status = status_of(report)
+        status = report.status
         parts.append(f"<section><h2>{_h(report.file)}</h2>")
         if report.title:
             parts.append(f"<p><strong>{_h(report.title)}</strong>"

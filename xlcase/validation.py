@@ -63,6 +63,18 @@ class Report:
         """Readable and without error findings (warnings and info allowed)."""
         return self.readable and not any(f.severity == "error" for f in self.findings)
 
+    @property
+    def status(self) -> str:
+        """valid, invalid or unreadable."""
+        return "unreadable" if not self.readable else "valid" if self.valid else "invalid"
+
+    @property
+    def preferred_result(self) -> dict[str, Any] | None:
+        """The results row of the preferred option, if there is one."""
+        if not self.results or not self.results.get("preferred"):
+            return None
+        return next((o for o in self.results["options"] if o.get("id") == self.results["preferred"]), None)
+
     def count(self, severity: str) -> int:
         return sum(f.severity == severity for f in self.findings)
 
@@ -145,19 +157,24 @@ def validate_workbook(path: str | Path, select: Iterable[str] | None = None,
         The report. A file that cannot be opened gives readable False and one XC001 finding
         with the reason; an unexpected failure while reading gives readable False and XC000.
     """
+    return review_workbook(path, select, ignore)[0]
+
+
+def review_workbook(path: str | Path, select: Iterable[str] | None = None,
+                    ignore: Iterable[str] | None = None) -> tuple[Report, Case | None]:
+    """validate_workbook's report, with the case as read (None when the file could not be read)."""
     from xlcase.reader import read_workbook
 
     try:
         submission = read_workbook(path)
     except UnreadableWorkbookError as exc:
-        return unreadable_report(path, f"the file cannot be read as an Excel workbook: {exc.message}")
+        return unreadable_report(path, f"the file cannot be read as an Excel workbook: {exc.message}"), None
     except Exception as exc:  # a hostile or damaged file that trips the reader: report it, go on
         return unreadable_report(path, f"the file could not be read ({type(exc).__name__}: {exc}); if it opens "
-                                 "in Excel, please report this to the xlcase maintainers", INTERNAL_ERROR)
-    review = Review.from_submission(submission)
-    report = review_report(review, select, ignore)
+                                 "in Excel, please report this to the xlcase maintainers", INTERNAL_ERROR), None
+    report = review_report(Review.from_submission(submission), select, ignore)
     report.file = str(path)
-    return report
+    return report, submission.case
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
