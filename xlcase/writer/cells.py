@@ -15,7 +15,7 @@ from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.errors import BadInputError
-from xlcase.writer.styles import NUMBER_FORMATS
+from xlcase.writer.styles import INPUT, NUMBER_FORMATS
 
 MAX_CELL_TEXT = 32_767  # Excel's limit on the characters in one cell
 LINE_HEIGHT = 15  # points, one line of 11-point text
@@ -36,8 +36,8 @@ def put_text(cell: Cell, text: str, where: str = "") -> None:
     cell.data_type = "s"  # openpyxl would otherwise treat a leading "=" as a formula
 
 
-def put_value(cell: Cell, value: Any, kind: str, where: str = "", labels: dict[str, str] | None = None) -> None:
-    """Write a case value in the cell's type: labels for codes, Yes/No for flags, formats for numbers."""
+def put_input(cell: Cell, value: Any, kind: str, where: str = "", labels: dict[str, str] | None = None) -> None:
+    """An input cell: the value in its type (labels for codes, Yes/No for flags), the input style, its number format."""
     if value is None:
         cell.value = None
     elif kind == "bool":
@@ -50,6 +50,7 @@ def put_value(cell: Cell, value: Any, kind: str, where: str = "", labels: dict[s
         cell.value = value
     else:
         put_text(cell, str(value), where)
+    cell.style = INPUT  # first: a named style brings its own number format
     fmt = NUMBER_FORMATS.get("money" if kind == "years" else kind)
     if fmt:
         cell.number_format = fmt

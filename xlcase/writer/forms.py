@@ -19,12 +19,12 @@ from xlcase.writer.cells import (
     fit_row_height,
     header_row,
     put_text,
-    put_value,
+    put_input,
     widen,
 )
 from xlcase.writer.headline import write_headline
 from xlcase.writer.layout import FIRST_COLUMN, Layout, TablePlacement
-from xlcase.writer.styles import CALC, HEADING, INPUT, LABEL, NOTE, NUMBER_FORMATS, SUBHEADING
+from xlcase.writer.styles import CALC, HEADING, LABEL, NOTE, SUBHEADING
 
 SPARE_ROWS = 5
 LABEL_WIDTH = 34
@@ -85,10 +85,7 @@ def write_fields(ws: Worksheet, fields: tuple[Field, ...], case: Case, layout: L
         label.style = LABEL
         add_note(label, f.help)
         cell = ws.cell(row, value_col)
-        put_value(cell, value_at(case, f.key), f.type, where=f.key)
-        cell.style = INPUT
-        if f.type in NUMBER_FORMATS:
-            cell.number_format = NUMBER_FORMATS[f.type]
+        put_input(cell, value_at(case, f.key), f.type, where=f.key)
         if isinstance(cell.value, str):
             fit_row_height(ws, row, [(cell.value, value_width), (label.value, LABEL_WIDTH)])
         validation = _validation(f.type, None)
@@ -134,10 +131,7 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
                     if column.type == "years":
                         value = value[k] if k < len(value) else None
                 labels = template.lists.get(column.list) if column.list else None
-                put_value(cell, value, column.type, where=f"{table.key}[{i}].{column.key}", labels=labels)
-                cell.style = INPUT
-                if column.type in NUMBER_FORMATS or column.type == "years":
-                    cell.number_format = NUMBER_FORMATS["money" if column.type == "years" else column.type]
+                put_input(cell, value, column.type, where=f"{table.key}[{i}].{column.key}", labels=labels)
         if column.is_input:
             validation = _validation(column.type, column.list)
             if validation:
