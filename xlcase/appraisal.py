@@ -45,6 +45,16 @@ OPTION_KEYS: tuple[str, ...] = (
     "cost_switching_value",
     "benefit_switching_value",
 )
+FIGURE_LABELS: dict[str, str] = {  # each figure's name in the workbook's Results table and in reports
+    "pv_costs": "PV costs",
+    "pv_benefits": "PV benefits",
+    "npv": "NPV",
+    "npv_vs_do_nothing": "NPV vs do nothing",
+    "bcr": "BCR",
+    "discounted_payback_year": "Discounted payback year",
+    "cost_switching_value": "Cost switching value",
+    "benefit_switching_value": "Benefit switching value",
+}
 ASSUMPTION_KEYS: tuple[str, ...] = ("base_year", "appraisal_years", "discount_rate", "optimism_bias", "price_base_year")
 
 

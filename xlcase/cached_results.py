@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from xlcase.appraisal import Appraisal
+from xlcase.appraisal import FIGURE_LABELS, Appraisal
 from xlcase.findings import Finding
 from xlcase.package import Cell
 from xlcase.reader import Submission
@@ -18,16 +18,7 @@ from xlcase.reader import Submission
 RULE = "XC701"
 RELATIVE_TOLERANCE = 1e-9
 ABSOLUTE_TOLERANCE = 1e-6  # pounds: below a penny's ten-thousandth is rounding, not a disagreement
-RESULT_COLUMNS = {
-    "PV costs": "pv_costs",
-    "PV benefits": "pv_benefits",
-    "NPV": "npv",
-    "NPV vs do nothing": "npv_vs_do_nothing",
-    "BCR": "bcr",
-    "Discounted payback year": "discounted_payback_year",
-    "Cost switching value": "cost_switching_value",
-    "Benefit switching value": "benefit_switching_value",
-}
+RESULT_COLUMNS = {label: key for key, label in FIGURE_LABELS.items()}  # Results header -> figure
 
 
 def cached_result_findings(submission: Submission, appraisal: Appraisal) -> list[Finding]:

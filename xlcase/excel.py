@@ -37,7 +37,7 @@ import xlwings as xw
 from openpyxl.utils.cell import get_column_letter
 from xlwings import arg, func, script
 
-from xlcase.appraisal import OptionResult, appraise, appraise_arrays, discount_factors, present_value
+from xlcase.appraisal import FIGURE_LABELS, OptionResult, appraise, appraise_arrays, discount_factors, present_value
 from xlcase.errors import XlcaseError
 from xlcase.findings import Finding
 from xlcase.model import MAX_APPRAISAL_YEARS
@@ -60,10 +60,7 @@ VALIDATION_SHEET = "Validation"
 RESULTS_SHEET = "Engine results"
 FINDING_HEADERS = ["Rule", "Severity", "Message", "Row"]
 BOOK_FINDING_HEADERS = ["Rule", "Severity", "Section", "Sheet", "Cell", "Message"]
-RESULT_HEADERS = [
-    "Option ID", "Option", "PV costs", "PV benefits", "NPV", "NPV vs do nothing", "BCR",
-    "Discounted payback year", "Cost switching value", "Benefit switching value",
-]
+RESULT_HEADERS = ["Option ID", "Option", *FIGURE_LABELS.values()]
 # Rules that compare the table with another table: one table alone cannot be judged by them
 # (a cost line's option, a risk's aim), so XLCASE_VALIDATE leaves them to validate_workbook.
 CROSS_TABLE_RULES = frozenset({"XC401", "XC601"})

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase import reference
+from xlcase.appraisal import FIGURE_LABELS
 from xlcase.template import YEAR_HEADER
 from xlcase.writer.cells import add_table, define_name, header_row
 from xlcase.writer.forms import finish_sheet, write_heading
@@ -28,8 +29,7 @@ YEAR_COL = 5  # column E: first year of the time axis
 ROW_YEAR, ROW_FY, ROW_IN_PERIOD, ROW_RATE, ROW_DF = 4, 5, 6, 7, 8
 BLOCK_ROWS = ("Costs (with optimism bias)", "Benefits", "Net benefit", "Net benefit vs do nothing",
               "Discounted net benefit vs do nothing", "Cumulative discounted vs do nothing", "Paid back (year)")
-RESULTS_HEADERS = ("Option", "Name", "PV costs", "PV benefits", "NPV", "NPV vs do nothing", "BCR",
-                   "Discounted payback year", "Cost switching value", "Benefit switching value")
+RESULTS_HEADERS = ("Option", "Name", *FIGURE_LABELS.values())
 RESULTS_FORMATS = (None, None, "money", "money", "money", "money", "ratio", "integer", "percent", "percent")
 
 
