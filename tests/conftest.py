@@ -1,8 +1,18 @@
-"""Shared fixtures: the example case and workbooks generated from it (and from variants of it)."""
+"""Shared fixtures: the example case and workbooks generated from it (and from variants of it).
+
+xlwings reads its settings when it is first imported, so they are set here, before any test module
+imports it: the noncommercial licence (NHS use is permitted, see the README) and the server mode that
+xlwings Server and the Office.js add-in use.
+"""
 
 from __future__ import annotations
 
-import itertools
+import os
+
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+os.environ["XLWINGS_ON_SERVER"] = "true"
+
+import itertools  # noqa: E402
 from collections.abc import Callable
 from pathlib import Path
 

@@ -1,11 +1,6 @@
-# --- xlwings settings: must be set before xlwings is first imported (see xlcase.server) -------------
-import os
-
-os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
-os.environ["XLWINGS_ON_SERVER"] = "true"
-# ------------------------------------------------------------------------------------------------------
 """XLCASE_... functions and scripts: direct calls, xlwings' own dispatch, and the classic add-in's VBA wrappers."""
 
+import os
 import asyncio
 import json
 import re

@@ -4,7 +4,6 @@ and its findings for that rule compared with the exact expected [(rule, sheet, c
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import openpyxl

@@ -1,11 +1,6 @@
-# --- xlwings settings: must be set before xlwings is first imported (see xlcase.server) -------------
-import os
-
-os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
-os.environ["XLWINGS_ON_SERVER"] = "true"
-# ------------------------------------------------------------------------------------------------------
 """`xlcase serve`: the xlwings Server app with xlcase registered, through HTTP (in process and as a real process)."""
 
+import os
 import socket
 import subprocess
 import sys

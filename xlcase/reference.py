@@ -202,7 +202,7 @@ def _schedule(name: str, spec: dict[str, Any], book: dict[str, Any]) -> Discount
     )
     if not bands or bands[0].first_year != 0 or bands[-1].last_year is not None:
         raise ValueError(f"discount schedule {name}: bands must start at year 0 and end open-ended")
-    for before, after in zip(bands, bands[1:]):
+    for before, after in zip(bands, bands[1:], strict=False):
         if before.last_year is None or after.first_year != before.last_year + 1:
             raise ValueError(f"discount schedule {name}: bands are not contiguous at year {after.first_year}")
     return DiscountSchedule(

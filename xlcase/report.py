@@ -43,7 +43,7 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(len(_RECALC_HEADERS))]
     for n, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))

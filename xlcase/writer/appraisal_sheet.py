@@ -189,7 +189,7 @@ def write_results_sheet(ws: Worksheet, heading: str | None, grid: AppraisalGrid,
             "Cost switching value": f'=IF({not_dn},"",IF({pv_c}=0,"",{npv_dn}/{pv_c}))',
             "Benefit switching value": f'=IF({not_dn},"",IF({pv_b}=0,"",{npv_dn}/{pv_b}))',
         }
-        for offset, (h, fmt) in enumerate(zip(RESULTS_HEADERS, RESULTS_FORMATS)):
+        for offset, (h, fmt) in enumerate(zip(RESULTS_HEADERS, RESULTS_FORMATS, strict=True)):
             cell = ws.cell(row, first_col + offset, formulas[h])
             cell.style = OUTPUT if h in ("NPV vs do nothing", "BCR") else CALC
             if fmt:
