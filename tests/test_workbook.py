@@ -15,7 +15,24 @@ from openpyxl.utils.cell import range_boundaries
 
 from xlcase.api import new_workbook
 from xlcase.casefile import load_case
-from xlcase.model import BenefitLine, Case, CostLine, Option, Risk, Stakeholder, Summary
+from xlcase.model import (
+    Assumptions,
+    BenefitLine,
+    CandidateEvidence,
+    Case,
+    Conclusions,
+    CostLine,
+    EducationProvider,
+    EvaluationItem,
+    Milestone,
+    Option,
+    Risk,
+    RolloutStep,
+    SkillMixArea,
+    Stakeholder,
+    Summary,
+    Timeline,
+)
 from xlcase.reader import parse_number_text, read_workbook
 from xlcase.template import load_template
 
@@ -216,6 +233,8 @@ def test_numbers_stored_as_text(text, number):
 
 _text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60).filter(str.strip) | st.sampled_from(
     FORMULA_LIKE + ["O'Neil & Sons", "Ünïcödé ✓", "x" * 2000, "  padded  "])
+_dates = st.dates(dt.date(1990, 1, 1), dt.date(2100, 12, 31))
+_wte = st.integers(0, 10_000).map(lambda hundredths: hundredths / 100)
 _money = st.integers(-10**11, 10**11).map(lambda pence: pence / 100)  # pounds and pence, as typed into Excel
 
 
@@ -241,6 +260,27 @@ def cases(draw) -> Case:
         options=options, costs=costs, benefits=benefits, risks=risks,
         stakeholders=[Stakeholder(name=draw(_text), role=draw(st.none() | _text))
                       for _ in range(draw(st.integers(0, 2)))],
+        education_provider=EducationProvider(name=draw(st.none() | _text), level=draw(st.none() | _text),
+                                             duration_months=draw(st.none() | st.integers(0, 60))),
+        skill_mix=[SkillMixArea(area=draw(_text), band4_wte=draw(st.none() | _wte), beds=draw(st.none() | st.integers(0, 99)),
+                                agency_spend=draw(st.none() | _money)) for _ in range(draw(st.integers(0, 2)))],
+        candidates=[CandidateEvidence(area=draw(_text), eligible=draw(st.none() | st.integers(0, 500)),
+                                      median_experience_years=draw(st.none() | _wte))
+                    for _ in range(draw(st.integers(0, 2)))],
+        alternative_sources=draw(st.lists(_text, max_size=2)),
+        assumptions=Assumptions(base_year=draw(st.integers(2020, 2040)), appraisal_years=draw(st.integers(1, 12)),
+                                discount_rate=draw(st.sampled_from([0.035, 0.015, 0.05])),
+                                optimism_bias=draw(st.sampled_from([0.0, 0.1, 0.44]))),
+        timeline=Timeline(start=draw(st.none() | _dates), finish=draw(st.none() | _dates),
+                          milestones=[Milestone(name=draw(_text), due=draw(st.none() | _dates),
+                                                status=draw(st.none() | st.sampled_from(["on_track", "late"])))
+                                      for _ in range(draw(st.integers(0, 2)))],
+                          slippage_measures=draw(st.lists(_text, max_size=2))),
+        evaluation=[EvaluationItem(what=draw(_text), when=draw(st.none() | _text)) for _ in range(draw(st.integers(0, 2)))],
+        conclusions=Conclusions(target=draw(st.none() | _text), recommendations=draw(st.lists(_text, max_size=2)),
+                                rollout=[RolloutStep(area=draw(_text), priority=draw(st.none() | st.integers(1, 9)),
+                                                     start=draw(st.none() | _dates))
+                                         for _ in range(draw(st.integers(0, 2)))]),
     )
 
 
