@@ -177,16 +177,19 @@ def _this_row_formula(formula: str, table: str) -> str:
 
 
 def _validation(kind: str, list_name: str | None) -> DataValidation | None:
-    """The drop-down or range check for a type; every closed set of values gets a drop-down."""
+    """The drop-down or range check for a type; every closed set of values gets a drop-down.
+
+    Formulas are written as Excel stores them in the file: without a leading "=".
+    """
     error = "Please pick or type a valid value (see the note on the header)."
     if kind == "choice" and list_name:
-        dv = DataValidation(type="list", formula1=f"={list_range_name(list_name)}", allow_blank=True)
+        dv = DataValidation(type="list", formula1=list_range_name(list_name), allow_blank=True)
     elif kind == "bool":
-        dv = DataValidation(type="list", formula1=f"={list_range_name('yes_no')}", allow_blank=True)
+        dv = DataValidation(type="list", formula1=list_range_name("yes_no"), allow_blank=True)
     elif kind == "option":
-        dv = DataValidation(type="list", formula1="=OptionIDs", allow_blank=True)
+        dv = DataValidation(type="list", formula1="OptionIDs", allow_blank=True)
     elif kind == "aim":
-        dv = DataValidation(type="list", formula1="=AimIDs", allow_blank=True)
+        dv = DataValidation(type="list", formula1="AimIDs", allow_blank=True)
     elif kind == "score":
         dv = DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True)
         error = "A score from 1 (low) to 5 (high)."
