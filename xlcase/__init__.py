@@ -1,0 +1,17 @@
+"""xlcase: business cases for NHS assistant practitioners as Excel workbooks, with a Green Book engine.
+
+Start with ``xlcase.api`` (new_workbook, export_case, recalc_workbook), ``xlcase.validation``
+(validate_workbook, validate_paths) and ``xlcase.appraisal`` (appraise); the README has a tour.
+"""
+
+
+def __getattr__(name: str) -> str:
+    """``xlcase.__version__``, looked up only when asked for (importing package metadata costs start-up time)."""
+    if name != "__version__":
+        raise AttributeError(name)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("xlcase")
+    except PackageNotFoundError:  # a source tree that is not installed
+        return "0.0.0"

@@ -21,7 +21,6 @@ from xlcase.writer.lists_sheet import write_lists_sheet
 from xlcase.writer.styles import register_styles
 
 
-
 def appraisal_columns(case: Case) -> int:
     """Year columns to write: the appraisal period, or more if a line has more amounts (nothing lost)."""
     longest = max((len(line.amounts) for line in [*case.costs, *case.benefits]), default=0)
