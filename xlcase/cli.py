@@ -46,6 +46,22 @@ class CollectFormat(str, enum.Enum):
     csv = "csv"
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        import xlcase
+
+        typer.echo(f"xlcase {xlcase.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Business cases for NHS assistant practitioners as Excel workbooks: generate, recalculate, validate."""
+
+
 def fail(error: XlcaseError) -> None:
     """Print the error the user's way (code, location, message) and exit 2."""
     typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
