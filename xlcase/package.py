@@ -720,6 +720,8 @@ def _read_sheet(
                     ref = f"{column_letters(col)}{row}"
                 elif not (ref.endswith(digits) and (col := _column_number(ref[: -len(digits)]))):
                     cell_row, col = _split_ref(ref)
+                if not len(element):
+                    continue  # an empty cell (styled, with no value or formula): nothing to keep
                 cells[cell_row, col] = _read_cell(
                     name, element, ref, cell_row, col, strings, date_styles, shared_formulas
                 )

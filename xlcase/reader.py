@@ -173,16 +173,18 @@ class _Reader:
         self.locations[path] = Location(found.sheet, first_cell)
         columns = self._match_columns(table, found.columns, found.sheet, first_cell)
         self._check_merged(table, found.sheet, found.ref)
+        (top, left), _ = split_range(found.ref)
+        letters = {header: column_letters(left + i) for i, header in enumerate(found.columns)}
         items: list[Any] = []
-        for row in self.package.table_rows(table.name):
+        for offset, row in enumerate(self.package.table_rows(table.name)):
             cells = {header: row.get(header) for header in columns}
             if all(_blank(c) for c in cells.values()):
                 continue
             index = len(items)
-            first = next((c for c in row.values() if c is not None), None)
-            item = self._read_row(table, columns, cells, path + (index,), found.sheet)
-            if first is not None:
-                self.locations[path + (index,)] = Location(found.sheet, _row_anchor(found.ref, first))
+            number = top + found.header_rows + offset
+            refs = {header: f"{letters[header]}{number}" for header in columns}
+            item = self._read_row(table, columns, cells, refs, path + (index,), found.sheet)
+            self.locations[path + (index,)] = Location(found.sheet, f"{letters[found.columns[0]]}{number}")
             items.append(item)
         if items:
             _set(data, path, items)
@@ -215,13 +217,14 @@ class _Reader:
                               "only the first cell's value is read", sheet, merged.split(":")[0], table.section)
 
     def _read_row(self, table: Table, columns: dict[str, Column | int], cells: dict[str, Cell | None],
-                  path: Path_, sheet: str) -> Any:
+                  refs: dict[str, str], path: Path_, sheet: str) -> Any:
+        """One table row as model data; every cell's location is recorded, empty ones included."""
         item: dict[str, Any] = {}
         amounts: dict[int, float] = {}
         year_column = table.year_column
         for header, column in columns.items():
             cell = cells[header]
-            where = Location(sheet, cell.ref) if cell is not None else None
+            where = Location(sheet, refs[header])
             if isinstance(column, int):
                 if cell is None or _blank(cell):
                     continue
@@ -230,8 +233,7 @@ class _Reader:
                 amounts[column] = value if value is not None else 0.0
                 continue
             key = column.key
-            if cell is not None:
-                self.locations[path + ((key,) if key != "." else ())] = where
+            self.locations[path + ((key,) if key != "." else ())] = where
             labels = column.list
             value = self._convert(cell, column.type, labels, where, table.section, f"{column.header} of {table.name}")
             if key == ".":
@@ -424,12 +426,6 @@ def _unset(data: Any, loc: Path_) -> None:
         data.pop(last, None)
     elif isinstance(data, list) and isinstance(last, int) and last < len(data):
         data[last] = None if not isinstance(data[last], (int, float)) else 0.0
-
-
-def _row_anchor(table_ref: str, cell: Cell) -> str:
-    """The first cell of a table row: the table's first column on the row of ``cell``."""
-    (_, left), _ = split_range(table_ref)
-    return f"{column_letters(left)}{cell.row}"
 
 
 def _overlaps(a: str, b: str) -> bool:
