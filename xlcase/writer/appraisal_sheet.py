@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlcase import reference
 from xlcase.appraisal import FIGURE_LABELS
 from xlcase.template import YEAR_HEADER
-from xlcase.writer.cells import add_table, define_name, header_row
+from xlcase.writer.cells import add_table, define_name, financial_year_formula, header_row
 from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.inputs_sheet import LONG_TERM_FROM, LONG_TERM_RATE, STANDARD_RATE_LAST_YEAR, sensitivity_name
 from xlcase.writer.layout import FIRST_COLUMN, Layout
@@ -97,7 +97,7 @@ def write_appraisal_sheet(ws: Worksheet, heading: str | None, layout: Layout) ->
         prev = get_column_letter(col - 1)
         y = f"{c}${ROW_YEAR}"
         _calc(ws, ROW_YEAR, col, 0 if t == 0 else f"={prev}{ROW_YEAR}+1", "integer")
-        fy = _calc(ws, ROW_FY, col, f'=(BaseYear+{y})&"/"&RIGHT(BaseYear+{y}+1,2)')
+        fy = _calc(ws, ROW_FY, col, financial_year_formula(y))
         fy.font = Font(bold=True)
         _calc(ws, ROW_IN_PERIOD, col, f"=IF({y}<AppraisalYears,1,0)", "integer")
         _calc(ws, ROW_RATE, col, f"=IF({y}<={STANDARD_RATE_LAST_YEAR},DiscountRate,{rate_lookup.format(y=y)})",

@@ -56,6 +56,11 @@ def put_input(cell: Cell, value: Any, kind: str, where: str = "", labels: dict[s
         cell.number_format = fmt
 
 
+def financial_year_formula(year_index_ref: str) -> str:
+    """The financial-year label (2027/28) of the appraisal year in ``year_index_ref``, from BaseYear."""
+    return f'=(BaseYear+{year_index_ref})&"/"&RIGHT(BaseYear+{year_index_ref}+1,2)'
+
+
 def add_note(cell: Cell, text: str | None) -> None:
     """Help text as a cell note, sized to its text."""
     if not text:

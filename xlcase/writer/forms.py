@@ -16,6 +16,7 @@ from xlcase.writer.cells import (
     add_note,
     add_table,
     define_name,
+    financial_year_formula,
     fit_row_height,
     header_row,
     put_text,
@@ -164,7 +165,7 @@ def _write_year_labels(ws: Worksheet, table: Table, row: int, layout: Layout) ->
         index = ws.cell(row, col, t)
         index.style = CALC
         letter = get_column_letter(col)
-        fy = ws.cell(row + 1, col, f'=(BaseYear+{letter}{row})&"/"&RIGHT(BaseYear+{letter}{row}+1,2)')
+        fy = ws.cell(row + 1, col, financial_year_formula(f"{letter}{row}"))
         fy.style = CALC
         fy.font = Font(bold=True)
         fy.alignment = Alignment(horizontal="center")
