@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from xlcase.model import Case, value_at
-from xlcase.template import Table, Template
+from xlcase.template import Table, Template, started_rows
 
 
 def filled(value: Any) -> bool:
@@ -72,8 +72,7 @@ def section_formulas(template: Template, years: int) -> dict[str, str]:
 
 
 def _table_formula(table: Table, years: int) -> str:
-    columns = table.headers(years, inputs_only=True)
-    started = "((" + "+".join(f"LEN(TRIM({table.name}[{c}]))" for c in columns) + ")>0)"
+    started = started_rows(table, years)
     required = [c.header for c in table.inputs if c.required]
     if not required:
         return f"IF(SUMPRODUCT(--{started})=0,0,1)"

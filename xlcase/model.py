@@ -8,7 +8,7 @@ Field names are the case-file keys of the contract in DESIGN.md.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +26,12 @@ CostCategory = Literal[
 Beneficiary = Literal["trust", "department", "patients", "service_users", "staff"]
 BenefitClass = Literal["cash_releasing", "non_cash_releasing", "societal", "unmonetisable"]
 MilestoneStatus = Literal["not_started", "on_track", "at_risk", "late", "complete"]
+CODE_LISTS: dict[str, tuple[str, ...]] = {  # the coded values of the case file, by the template list that labels them
+    "cost_category": get_args(CostCategory),
+    "beneficiary": get_args(Beneficiary),
+    "benefit_class": get_args(BenefitClass),
+    "milestone_status": get_args(MilestoneStatus),
+}
 Score = Annotated[int, Field(ge=1, le=5)]
 Money = float
 MAX_APPRAISAL_YEARS = 125  # the Green Book schedule's last band starts at year 301; 125 years is ample here

@@ -24,7 +24,6 @@ from xlcase.template import (
     DEFAULT_TEMPLATE,
     TEMPLATE_PROPERTY,
     VERSION_PROPERTY,
-    YEAR_HEADER,
     Column,
     Field,
     Table,
@@ -33,7 +32,6 @@ from xlcase.template import (
 )
 
 Path_ = tuple[str | int, ...]
-_YEAR = re.compile(r"^\s*" + YEAR_HEADER.format(r"(\d+)") + r"\s*$", re.IGNORECASE)
 _MONEY_TEXT = re.compile(r"^\s*(-)?\s*£?\s*(-)?([0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)\s*(%)?\s*$")
 _BRACKETED = re.compile(r"^\s*\((.*)\)\s*$")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y", "%d-%m-%Y", "%d.%m.%Y")
@@ -194,13 +192,13 @@ class _Reader:
         by_header = {c.header.strip().casefold(): c for c in table.inputs if c.type != "years"}
         matched: dict[str, Column | int] = {}
         for header in headers:
-            year = _YEAR.match(header)
-            if year and table.year_column and int(year.group(1)) >= MAX_APPRAISAL_YEARS:
+            year = _year_index(header, table)
+            if year is not None and year >= MAX_APPRAISAL_YEARS:
                 self._problem("XC003", "error", f"the {table.name} table has a column headed {header!r}, beyond "
                               f"the {MAX_APPRAISAL_YEARS} years an appraisal may have; it was not read",
                               sheet, anchor, table.section, header)
-            elif year and table.year_column:
-                matched[header] = int(year.group(1))
+            elif year is not None:
+                matched[header] = year
             elif header.strip().casefold() in by_header:
                 matched[header] = by_header[header.strip().casefold()]
         seen = {c.header for c in matched.values() if isinstance(c, Column)}
@@ -369,6 +367,17 @@ class _Reader:
     def _problem(self, rule: str, severity: str, message: str, sheet: str | None, cell: str | None,
                  section: str, value: Any = None) -> None:
         self.problems.append(Finding(rule, severity, message, sheet, cell, section, value))  # type: ignore[arg-type]
+
+
+def _year_index(header: str, table: Table) -> int | None:
+    """The year of a year column's header ('Year 3' -> 3, as the template names them), else None."""
+    column = table.year_column
+    if column is None:
+        return None
+    word, _, digits = header.strip().rpartition(" ")
+    if word.strip().casefold() != column.header.casefold() or not (digits.isascii() and digits.isdigit()):
+        return None
+    return int(digits[:7]) if len(digits) <= 7 else MAX_APPRAISAL_YEARS  # 'Year 99999999': beyond any period
 
 
 def parse_number_text(text: str) -> float | None:

@@ -41,15 +41,15 @@ def build_workbook(case: Case, template: Template) -> Workbook:
         elif sheet.kind == "form":
             write_form_sheet(ws, sheet, case, template, layout)
         elif sheet.kind == "inputs":
-            write_inputs_sheet(ws, sheet, case, layout)
+            write_inputs_sheet(ws, sheet, case, template, layout)
         elif sheet.kind == "appraisal":
-            grid = write_appraisal_sheet(ws, sheet.heading, layout)
+            grid = write_appraisal_sheet(ws, sheet, template, layout)
         elif sheet.kind == "results" and grid is not None:
-            write_results_sheet(ws, sheet.heading, grid, charted=min(len(case.options), grid.options) or grid.options)
+            write_results_sheet(ws, sheet, grid, charted=min(len(case.options), grid.options) or grid.options)
         elif sheet.kind == "checks":
-            write_checks_sheet(ws, sheet.heading, template, layout)
+            write_checks_sheet(ws, sheet, template, layout)
         elif sheet.kind == "lists":
-            write_lists_sheet(ws, template, layout)
+            write_lists_sheet(ws, sheet, template, layout)
     workbook.custom_doc_props.append(StringProperty(name=TEMPLATE_PROPERTY, value=template.name))
     workbook.custom_doc_props.append(StringProperty(name=VERSION_PROPERTY, value=template.version))
     workbook.properties.creator = "xlcase"

@@ -17,8 +17,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase import reference
-from xlcase.appraisal import FIGURE_LABELS
-from xlcase.template import YEAR_HEADER
+from xlcase.template import Sheet, Template
 from xlcase.writer.cells import add_table, define_name, financial_year_formula, header_row
 from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.inputs_sheet import LONG_TERM_FROM, LONG_TERM_RATE, STANDARD_RATE_LAST_YEAR, sensitivity_name
@@ -27,10 +26,7 @@ from xlcase.writer.styles import CALC, LABEL, NUMBER_FORMATS, OUTPUT, SUBHEADING
 
 YEAR_COL = 5  # column E: first year of the time axis
 ROW_YEAR, ROW_FY, ROW_IN_PERIOD, ROW_RATE, ROW_DF = 4, 5, 6, 7, 8
-BLOCK_ROWS = ("Costs (with optimism bias)", "Benefits", "Net benefit", "Net benefit vs do nothing",
-              "Discounted net benefit vs do nothing", "Cumulative discounted vs do nothing", "Paid back (year)")
-RESULTS_HEADERS = ("Option", "Name", *FIGURE_LABELS.values())
-RESULTS_FORMATS = (None, None, "money", "money", "money", "money", "ratio", "integer", "percent", "percent")
+BLOCK_ROWS = ("costs", "benefits", "net", "net_vs_do_nothing", "discounted", "cumulative", "paid_back")
 
 
 @dataclass(frozen=True)
@@ -40,17 +36,19 @@ class OptionBlock:
     slot: int
     top: int
 
-    def row(self, label: str) -> int:
-        return self.top + 1 + BLOCK_ROWS.index(label)
+    def row(self, key: str) -> int:
+        """The row of one of the block's lines, by its key in the template's option_rows."""
+        return self.top + 1 + BLOCK_ROWS.index(key)
 
 
 class AppraisalGrid:
     """Cell addresses on the Appraisal sheet shared by the Results, Sensitivity and chart writers."""
 
-    def __init__(self, layout: Layout, sheet: str) -> None:
+    def __init__(self, layout: Layout, sheet: str, template: Template) -> None:
         self.years = layout.years
         self.sheet = sheet
-        self.options = layout.tables["Options"].rows
+        self.template = template
+        self.options = layout.tables["options"].rows
         self.scenarios = reference.sensitivity_scenarios()
         self.rate_scenarios = [i for i, s in enumerate(self.scenarios) if s.kind == "discount_rate"]
         self.row_scenario_df = {i: ROW_DF + 1 + n for n, i in enumerate(self.rate_scenarios)}
@@ -73,24 +71,26 @@ class AppraisalGrid:
         return f"{quote_sheetname(self.sheet)}!${get_column_letter(col)}${row}"
 
 
-def write_appraisal_sheet(ws: Worksheet, heading: str | None, layout: Layout) -> AppraisalGrid:
+def write_appraisal_sheet(ws: Worksheet, sheet: Sheet, template: Template, layout: Layout) -> AppraisalGrid:
     """The year-by-year workings for every option slot."""
-    grid = AppraisalGrid(layout, ws.title)
-    write_heading(ws, heading, "Calculated from the Options, Costs, Benefits and Inputs sheets: nothing to type here.")
+    grid = AppraisalGrid(layout, ws.title, template)
+    words = template.appraisal
+    write_heading(ws, sheet.heading, words.intro)
     ws.column_dimensions["B"].width = 38
     ws.column_dimensions["C"].width = 10
     ws.column_dimensions["D"].width = 28
-    costs = _year_columns("Costs", layout)
-    benefits = _year_columns("Benefits", layout)
+    costs = template.table("costs").year_span(layout.years)
+    benefits = template.table("benefits").year_span(layout.years)
     rate_lookup = f"LOOKUP({{y}},{LONG_TERM_FROM},{LONG_TERM_RATE})"
 
-    _label(ws, ROW_YEAR, "Year index")
-    _label(ws, ROW_FY, "Financial year")
-    _label(ws, ROW_IN_PERIOD, "In the appraisal period (1 = yes)")
-    _label(ws, ROW_RATE, "Discount rate")
-    _label(ws, ROW_DF, "Discount factor")
+    axis = words.axis
+    _label(ws, ROW_YEAR, axis.year)
+    _label(ws, ROW_FY, axis.financial_year)
+    _label(ws, ROW_IN_PERIOD, axis.in_period)
+    _label(ws, ROW_RATE, axis.rate)
+    _label(ws, ROW_DF, axis.factor)
     for i, row in grid.row_scenario_df.items():
-        _label(ws, row, f"Discount factor, {grid.scenarios[i].name}")
+        _label(ws, row, axis.scenario_factor.format(scenario=grid.scenarios[i].name))
     for t in range(grid.years):
         col = YEAR_COL + t
         c = get_column_letter(col)
@@ -107,18 +107,20 @@ def write_appraisal_sheet(ws: Worksheet, heading: str | None, layout: Layout) ->
             rate = f"IF({y}<={STANDARD_RATE_LAST_YEAR},{sensitivity_name(i)},{rate_lookup.format(y=y)})"
             _calc(ws, row, col, f"=IF({y}=0,1,{prev}{row}/(1+{rate}))", "factor")
 
-    _label(ws, grid.row_do_nothing, "Do-nothing option")
-    dn = _calc(ws, grid.row_do_nothing, 3, '=IFERROR(INDEX(Options[ID],MATCH("Yes",Options[Do nothing],0)),"")')
+    f = template.formula
+    _label(ws, grid.row_do_nothing, words.do_nothing)
+    dn = _calc(ws, grid.row_do_nothing, 3, f('=IFERROR(INDEX({options:id},MATCH({yes},{options:do_nothing},0)),"")'))
     define_name(ws, "DoNothingID", dn.coordinate)
-    _label(ws, grid.row_do_nothing + 1, "Preferred option")
-    pref = _calc(ws, grid.row_do_nothing + 1, 3, '=IFERROR(INDEX(Options[ID],MATCH("Yes",Options[Preferred],0)),"")')
+    _label(ws, grid.row_do_nothing + 1, words.preferred)
+    pref = _calc(ws, grid.row_do_nothing + 1, 3, f('=IFERROR(INDEX({options:id},MATCH({yes},{options:preferred},0)),"")'))
     define_name(ws, "PreferredID", pref.coordinate)
-    _label(ws, grid.row_do_nothing_net, "Do nothing: net benefit")
+    _label(ws, grid.row_do_nothing_net, words.do_nothing_net)
+    cost_option, benefit_option = template.ref("costs", "option"), template.ref("benefits", "option")
     for t in range(grid.years):
         col = YEAR_COL + t
         c = get_column_letter(col)
-        flows = (f"SUMIFS(INDEX({benefits},0,{c}${ROW_YEAR}+1),Benefits[Option],DoNothingID)"
-                 f"-SUMIFS(INDEX({costs},0,{c}${ROW_YEAR}+1),Costs[Option],DoNothingID)*(1+OptimismBias)")
+        flows = (f"SUMIFS(INDEX({benefits},0,{c}${ROW_YEAR}+1),{benefit_option},DoNothingID)"
+                 f"-SUMIFS(INDEX({costs},0,{c}${ROW_YEAR}+1),{cost_option},DoNothingID)*(1+OptimismBias)")
         _calc(ws, grid.row_do_nothing_net, col, f'=IF(DoNothingID="",0,({flows})*{c}${ROW_IN_PERIOD})', "money")
 
     for block in grid.blocks:
@@ -128,89 +130,96 @@ def write_appraisal_sheet(ws: Worksheet, heading: str | None, layout: Layout) ->
 
 
 def _write_block(ws: Worksheet, grid: AppraisalGrid, block: OptionBlock, costs: str, benefits: str) -> None:
+    template = grid.template
+    labels = template.appraisal.option_rows
     top = block.top
     ws.cell(top, 1, block.slot).font = Font(color="808080")
-    _label(ws, top, "Option (row of the Options table)")
+    _label(ws, top, labels.option)
     option = f"$C${top}"
-    _calc(ws, top, 3, f'=IF(INDEX(Options[ID],$A${top})="","",INDEX(Options[ID],$A${top}))')
-    name = _calc(ws, top, 4, f'=IF({option}="","",INDEX(Options[Option],$A${top}))')
+    ids, names = template.ref("options", "id"), template.ref("options", "name")
+    cost_option, benefit_option = template.ref("costs", "option"), template.ref("benefits", "option")
+    _calc(ws, top, 3, f'=IF(INDEX({ids},$A${top})="","",INDEX({ids},$A${top}))')
+    name = _calc(ws, top, 4, f'=IF({option}="","",INDEX({names},$A${top}))')
     name.font = Font(bold=True)
-    for label in BLOCK_ROWS:
-        _label(ws, block.row(label), "  " + label)
-    r = block.row
+    for key in BLOCK_ROWS:
+        _label(ws, block.row(key), "  " + getattr(labels, key))
+    r = {key: block.row(key) for key in BLOCK_ROWS}
     for t in range(grid.years):
         col = YEAR_COL + t
         c = get_column_letter(col)
         index = f"{c}${ROW_YEAR}+1"
         mask = f"{c}${ROW_IN_PERIOD}"
-        _calc(ws, r(BLOCK_ROWS[0]), col,
-              f'=IF({option}="",0,SUMIFS(INDEX({costs},0,{index}),Costs[Option],{option})*(1+OptimismBias)*{mask})',
+        _calc(ws, r["costs"], col,
+              f'=IF({option}="",0,SUMIFS(INDEX({costs},0,{index}),{cost_option},{option})*(1+OptimismBias)*{mask})',
               "money")
-        _calc(ws, r(BLOCK_ROWS[1]), col,
-              f'=IF({option}="",0,SUMIFS(INDEX({benefits},0,{index}),Benefits[Option],{option})*{mask})', "money")
-        _calc(ws, r(BLOCK_ROWS[2]), col, f"={c}{r(BLOCK_ROWS[1])}-{c}{r(BLOCK_ROWS[0])}", "money")
-        _calc(ws, r(BLOCK_ROWS[3]), col,
-              f'=IF({option}="",0,{c}{r(BLOCK_ROWS[2])}-{c}${grid.row_do_nothing_net})', "money")
-        _calc(ws, r(BLOCK_ROWS[4]), col, f"={c}{r(BLOCK_ROWS[3])}*{c}${ROW_DF}", "money")
-        _calc(ws, r(BLOCK_ROWS[5]), col, f"=SUM(${grid.first_letter}{r(BLOCK_ROWS[4])}:{c}{r(BLOCK_ROWS[4])})",
+        _calc(ws, r["benefits"], col,
+              f'=IF({option}="",0,SUMIFS(INDEX({benefits},0,{index}),{benefit_option},{option})*{mask})', "money")
+        _calc(ws, r['net'], col, f"={c}{r['benefits']}-{c}{r['costs']}", "money")
+        _calc(ws, r["net_vs_do_nothing"], col,
+              f'=IF({option}="",0,{c}{r["net"]}-{c}${grid.row_do_nothing_net})', "money")
+        _calc(ws, r['discounted'], col, f"={c}{r['net_vs_do_nothing']}*{c}${ROW_DF}", "money")
+        _calc(ws, r['cumulative'], col, f"=SUM(${grid.first_letter}{r['discounted']}:{c}{r['discounted']})",
               "money")
-        _calc(ws, r(BLOCK_ROWS[6]), col,
-              f'=IF(AND({option}<>"",{option}<>DoNothingID,{mask}=1,{c}{r(BLOCK_ROWS[5])}>=0),{c}${ROW_YEAR},"")',
+        _calc(ws, r["paid_back"], col,
+              f'=IF(AND({option}<>"",{option}<>DoNothingID,{mask}=1,{c}{r["cumulative"]}>=0),{c}${ROW_YEAR},"")',
               "integer")
 
 
-def write_results_sheet(ws: Worksheet, heading: str | None, grid: AppraisalGrid, charted: int) -> None:
+def write_results_sheet(ws: Worksheet, sheet: Sheet, grid: AppraisalGrid, charted: int) -> None:
     """The Results table, the sensitivity table and the two charts (of the first ``charted`` options)."""
-    write_heading(ws, heading or "Results", "Present values at the Green Book discount rate, real prices. "
-                  "A blank cell means the figure does not exist (no costs, never pays back, the do-nothing option).")
+    words = grid.template.results
+    write_heading(ws, sheet.heading, words.intro)
     header = 4
     first_col = FIRST_COLUMN
-    for offset in range(len(RESULTS_HEADERS)):
-        ws.column_dimensions[get_column_letter(first_col + offset)].width = 16 if offset != 1 else 30
-    header_row(ws, header, first_col, RESULTS_HEADERS)
-    col = {h: get_column_letter(first_col + i) for i, h in enumerate(RESULTS_HEADERS)}
+    columns = words.columns
+    for offset, column in enumerate(columns):
+        ws.column_dimensions[get_column_letter(first_col + offset)].width = column.width
+    header_row(ws, header, first_col, [c.header for c in columns])
+    col = {c.figure: get_column_letter(first_col + i) for i, c in enumerate(columns)}
     df = grid.span(ROW_DF)
     for block in grid.blocks:
         row = header + block.slot
-        opt = f"${col['Option']}{row}"
+        opt = f"${col['id']}{row}"
         rows = block.row
-        pv_c, pv_b, npv_dn = (f"${col[h]}{row}" for h in ("PV costs", "PV benefits", "NPV vs do nothing"))
+        pv_c, pv_b, npv_dn = (f"${col[h]}{row}" for h in ("pv_costs", "pv_benefits", "npv_vs_do_nothing"))
         not_dn = f'OR({opt}="",{opt}=DoNothingID)'
+        paid_back = grid.span(rows("paid_back"))
         formulas = {
-            "Option": f"={grid.cell(3, block.top)}",
-            "Name": f"={grid.cell(4, block.top)}",
-            "PV costs": f'=IF({opt}="","",SUMPRODUCT({grid.span(rows(BLOCK_ROWS[0]))},{df}))',
-            "PV benefits": f'=IF({opt}="","",SUMPRODUCT({grid.span(rows(BLOCK_ROWS[1]))},{df}))',
-            "NPV": f'=IF({opt}="","",{pv_b}-{pv_c})',
-            "NPV vs do nothing": f'=IF({opt}="","",SUMPRODUCT({grid.span(rows(BLOCK_ROWS[3]))},{df}))',
-            "BCR": f'=IF({opt}="","",IF({pv_c}=0,"",{pv_b}/{pv_c}))',
-            "Discounted payback year": (f'=IF({not_dn},"",IF(COUNT({grid.span(rows(BLOCK_ROWS[6]))})=0,"",'
-                                        f"MIN({grid.span(rows(BLOCK_ROWS[6]))})))"),
-            "Cost switching value": f'=IF({not_dn},"",IF({pv_c}=0,"",{npv_dn}/{pv_c}))',
-            "Benefit switching value": f'=IF({not_dn},"",IF({pv_b}=0,"",{npv_dn}/{pv_b}))',
+            "id": f"={grid.cell(3, block.top)}",
+            "name": f"={grid.cell(4, block.top)}",
+            "pv_costs": f'=IF({opt}="","",SUMPRODUCT({grid.span(rows("costs"))},{df}))',
+            "pv_benefits": f'=IF({opt}="","",SUMPRODUCT({grid.span(rows("benefits"))},{df}))',
+            "npv": f'=IF({opt}="","",{pv_b}-{pv_c})',
+            "npv_vs_do_nothing": f'=IF({opt}="","",SUMPRODUCT({grid.span(rows("net_vs_do_nothing"))},{df}))',
+            "bcr": f'=IF({opt}="","",IF({pv_c}=0,"",{pv_b}/{pv_c}))',
+            "discounted_payback_year": f'=IF({not_dn},"",IF(COUNT({paid_back})=0,"",MIN({paid_back})))',
+            "cost_switching_value": f'=IF({not_dn},"",IF({pv_c}=0,"",{npv_dn}/{pv_c}))',
+            "benefit_switching_value": f'=IF({not_dn},"",IF({pv_b}=0,"",{npv_dn}/{pv_b}))',
         }
-        for offset, (h, fmt) in enumerate(zip(RESULTS_HEADERS, RESULTS_FORMATS, strict=True)):
-            cell = ws.cell(row, first_col + offset, formulas[h])
-            cell.style = OUTPUT if h in ("NPV vs do nothing", "BCR") else CALC
-            if fmt:
-                cell.number_format = NUMBER_FORMATS[fmt]
+        for offset, column in enumerate(columns):
+            cell = ws.cell(row, first_col + offset, formulas[column.figure])
+            cell.style = OUTPUT if column.highlight else CALC
+            if column.format != "text":
+                cell.number_format = NUMBER_FORMATS[column.format]
     last = header + len(grid.blocks)
-    add_table(ws, "Results", f"{col['Option']}{header}:{col['Benefit switching value']}{last}")
+    add_table(ws, words.table, f"{col['id']}{header}:{get_column_letter(first_col + len(columns) - 1)}{last}")
     sens_header = last + 3
     _write_sensitivity(ws, grid, sens_header, col, header)
     _charts(ws, grid, header, header + charted, sens_header + len(grid.blocks) + 3)
     finish_sheet(ws, freeze="A5")
 
 
-def sensitivity_headers() -> tuple[str, ...]:
+def sensitivity_headers(template: Template) -> tuple[str, ...]:
     """The Sensitivity table's header row: option, base case, then one column per scenario."""
-    return ("Option", "Base case", *(s.name for s in reference.sensitivity_scenarios()))
+    words = template.results
+    return (words.sensitivity_option, words.sensitivity_base, *(s.name for s in reference.sensitivity_scenarios()))
 
 
 def _write_sensitivity(ws: Worksheet, grid: AppraisalGrid, header: int, col: dict[str, str], results_header: int) -> None:
     """NPV vs do nothing under each scenario, changing only the option's own flows."""
-    ws.cell(header - 1, FIRST_COLUMN, "Sensitivity: NPV vs do nothing").style = SUBHEADING
-    headers = sensitivity_headers()
+    words = grid.template.results
+    ws.cell(header - 1, FIRST_COLUMN, words.sensitivity_heading).style = SUBHEADING
+    headers = sensitivity_headers(grid.template)
     header_row(ws, header, FIRST_COLUMN, headers)
     df = grid.span(ROW_DF)
     for block in grid.blocks:
@@ -218,21 +227,21 @@ def _write_sensitivity(ws: Worksheet, grid: AppraisalGrid, header: int, col: dic
         res = results_header + block.slot
         opt = f"${get_column_letter(FIRST_COLUMN)}{row}"
         base = f"${get_column_letter(FIRST_COLUMN + 1)}{row}"
-        benefits_row = block.row(BLOCK_ROWS[1])
-        cells = [f"=${col['Option']}{res}", f'=IF({opt}="","",${col["NPV vs do nothing"]}{res})']
+        benefits_row = block.row("benefits")
+        cells = [f"=${col['id']}{res}", f'=IF({opt}="","",${col["npv_vs_do_nothing"]}{res})']
         for i, scenario in enumerate(grid.scenarios):
             value = sensitivity_name(i)
             if scenario.kind == "costs_change":
-                expr = f"{base}-{value}*${col['PV costs']}{res}"
+                expr = f"{base}-{value}*${col['pv_costs']}{res}"
             elif scenario.kind == "benefits_change":
-                expr = f"{base}+{value}*${col['PV benefits']}{res}"
+                expr = f"{base}+{value}*${col['pv_benefits']}{res}"
             elif scenario.kind == "benefits_delay":
                 lag = int(scenario.value)
                 shifted = (f"SUMPRODUCT({grid.span(benefits_row, 0, grid.years - lag)},{grid.span(ROW_DF, lag)},"
                            f"{grid.span(ROW_IN_PERIOD, lag)})") if lag < grid.years else "0"
                 expr = f"{base}-SUMPRODUCT({grid.span(benefits_row)},{df})+{shifted}"
             else:
-                expr = f"SUMPRODUCT({grid.span(block.row(BLOCK_ROWS[3]))},{grid.span(grid.row_scenario_df[i])})"
+                expr = f"SUMPRODUCT({grid.span(block.row('net_vs_do_nothing'))},{grid.span(grid.row_scenario_df[i])})"
             cells.append(f'=IF(OR({opt}="",{opt}=DoNothingID),"",{expr})')
         for offset, formula in enumerate(cells):
             cell = ws.cell(row, FIRST_COLUMN + offset, formula)
@@ -240,20 +249,22 @@ def _write_sensitivity(ws: Worksheet, grid: AppraisalGrid, header: int, col: dic
             if offset:
                 cell.number_format = NUMBER_FORMATS["money"]
     last_col = get_column_letter(FIRST_COLUMN + len(headers) - 1)
-    add_table(ws, "Sensitivity", f"{get_column_letter(FIRST_COLUMN)}{header}:{last_col}{header + len(grid.blocks)}")
+    add_table(ws, words.sensitivity_table,
+              f"{get_column_letter(FIRST_COLUMN)}{header}:{last_col}{header + len(grid.blocks)}")
 
 
 def _charts(ws: Worksheet, grid: AppraisalGrid, header: int, last: int, anchor_row: int) -> None:
     """Cumulative discounted net benefit vs do nothing by year, and PV costs against PV benefits."""
+    template = grid.template
     appraisal = ws.parent[grid.sheet]
     line = LineChart()
-    line.title = "Cumulative discounted net benefit vs do nothing"
+    line.title = template.results.cumulative_chart
     line.y_axis.title = "£ (present value)"
-    line.x_axis.title = "Financial year"
+    line.x_axis.title = template.appraisal.axis.financial_year
     line.x_axis.tickLblPos = "low"  # year labels below the plot, not across it at zero
     line.height, line.width = 9, 18
     for block in grid.blocks[: last - header]:
-        row = block.row(BLOCK_ROWS[5])
+        row = block.row("cumulative")
         values = Reference(appraisal, min_col=YEAR_COL, max_col=YEAR_COL + grid.years - 1, min_row=row, max_row=row)
         line.add_data(values, from_rows=True, titles_from_data=False)
         line.series[-1].tx = SeriesLabel(strRef=StrRef(f=grid.cell(3, block.top)))
@@ -263,19 +274,15 @@ def _charts(ws: Worksheet, grid: AppraisalGrid, header: int, last: int, anchor_r
 
     bar = BarChart()
     bar.type = "col"
-    bar.title = "PV costs and PV benefits by option"
+    bar.title = template.results.pv_chart
     bar.y_axis.title = "£ (present value)"
     bar.height, bar.width = 9, 14
-    c_first = FIRST_COLUMN + RESULTS_HEADERS.index("PV costs")
+    figures = [c.figure for c in template.results.columns]
+    c_first = FIRST_COLUMN + figures.index("pv_costs")
     data = Reference(ws, min_col=c_first, max_col=c_first + 1, min_row=header, max_row=last)
     bar.add_data(data, titles_from_data=True)
     bar.set_categories(Reference(ws, min_col=FIRST_COLUMN, min_row=header + 1, max_row=last))
     ws.add_chart(bar, f"H{anchor_row}")
-
-
-def _year_columns(table: str, layout: Layout) -> str:
-    """Structured reference to a table's year columns: Costs[[Year 0]:[Year 9]]."""
-    return f"{table}[[{YEAR_HEADER.format(0)}]:[{YEAR_HEADER.format(layout.years - 1)}]]"
 
 
 def _label(ws: Worksheet, row: int, text: str) -> None:

@@ -37,11 +37,14 @@ def put_text(cell: Cell, text: str, where: str = "") -> None:
 
 
 def put_input(cell: Cell, value: Any, kind: str, where: str = "", labels: dict[str, str] | None = None) -> None:
-    """An input cell: the value in its type (labels for codes, Yes/No for flags), the input style, its number format."""
+    """An input cell: the value in its type (labels for codes and flags), the input style, its number format.
+
+    ``labels`` is the template list of a choice column, or the yes/no list of a flag.
+    """
     if value is None:
         cell.value = None
-    elif kind == "bool":
-        put_text(cell, "Yes" if value else "No")
+    elif kind == "bool" and labels is not None:
+        put_text(cell, labels["yes" if value else "no"])
     elif kind == "choice" and labels is not None:
         put_text(cell, labels.get(value, value), where)
     elif isinstance(value, str):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -11,7 +9,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.model import Case, value_at
-from xlcase.template import YEAR_HEADER, Field, Sheet, Table, Template
+from xlcase.template import YES_NO_LIST, Column, Field, Sheet, Table, Template
 from xlcase.writer.cells import (
     add_note,
     add_table,
@@ -28,14 +26,14 @@ from xlcase.writer.layout import FIRST_COLUMN, Layout, TablePlacement
 from xlcase.writer.styles import CALC, HEADING, LABEL, NOTE, SUBHEADING
 
 SPARE_ROWS = 5
+# Column types whose drop-down offers the IDs of another table: type -> (table key, column key, defined name).
+ID_LISTS = {"option": ("options", "id", "OptionIDs"), "aim": ("aims", "id", "AimIDs")}
 LABEL_WIDTH = 34
 FIELD_WIDTH = 70
 SHORT_FIELD_WIDTH = 24
 RISK_HIGH = 15  # likelihood x impact at or above this is red
 RISK_MEDIUM = 8  # ... at or above this is amber
 RED, AMBER, GREEN = "F8CBAD", "FFE699", "C6EFCE"
-_THIS_ROW = re.compile(r"\{([^}]+)\}")
-
 
 
 def write_heading(ws: Worksheet, heading: str | None, intro: str | None) -> int:
@@ -55,11 +53,11 @@ def write_form_sheet(ws: Worksheet, sheet: Sheet, case: Case, template: Template
     row = write_heading(ws, sheet.heading, sheet.intro)
     for block in sheet.blocks:
         if block.headline:
-            row = write_headline(ws, row)
+            row = write_headline(ws, template, row)
         elif block.table:
             row = write_table(ws, block.table, case, template, layout, row)
         else:
-            row = write_fields(ws, block.fields, case, layout, row)
+            row = write_fields(ws, block.fields, case, template, layout, row)
         row += 2
     finish_sheet(ws, freeze=_freeze_cell(sheet, layout))
 
@@ -68,13 +66,14 @@ def _freeze_cell(sheet: Sheet, layout: Layout) -> str:
     """Below the header of a sheet's only table (and left of its year columns); else below the heading."""
     if len(sheet.blocks) != 1 or sheet.blocks[0].table is None:
         return "A4"
-    placement = layout.tables[sheet.blocks[0].table.name]
-    first_year = next((i for i, h in enumerate(placement.headers) if h == YEAR_HEADER.format(0)), None)
-    col = placement.first_col + first_year if first_year is not None else 1
+    table = sheet.blocks[0].table
+    placement = layout.tables[table.key]
+    col = placement.col(table.year_header(0)) if table.year_column else 1
     return f"{get_column_letter(col)}{placement.first_row}"
 
 
-def write_fields(ws: Worksheet, fields: tuple[Field, ...], case: Case, layout: Layout, row: int) -> int:
+def write_fields(ws: Worksheet, fields: tuple[Field, ...], case: Case, template: Template, layout: Layout,
+                 row: int) -> int:
     """Label / input pairs; each input cell is a workbook-level defined name."""
     value_col = FIRST_COLUMN + 1
     value_width = FIELD_WIDTH if any(f.type == "longtext" for f in fields) else SHORT_FIELD_WIDTH
@@ -86,7 +85,7 @@ def write_fields(ws: Worksheet, fields: tuple[Field, ...], case: Case, layout: L
         label.style = LABEL
         add_note(label, f.help)
         cell = ws.cell(row, value_col)
-        put_input(cell, value_at(case, f.key), f.type, where=f.key)
+        put_input(cell, value_at(case, f.key), f.type, where=f.key, labels=_labels(template, f.type, None))
         if isinstance(cell.value, str):
             fit_row_height(ws, row, [(cell.value, value_width), (label.value, LABEL_WIDTH)])
         validation = _validation(f.type, None)
@@ -106,12 +105,12 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
         row += 1
     year_col = table.year_column
     if year_col:
-        row = _write_year_labels(ws, table, row, layout)
+        row = _write_year_labels(ws, table, template, row, layout)
     headers = tuple(table.headers(layout.years))
     n_rows = max(table.rows, len(items) + SPARE_ROWS)
     first_col = FIRST_COLUMN + 1 if table.is_text_list else FIRST_COLUMN  # a list of texts sits in the wide column
     placement = TablePlacement(ws.title, table, row, first_col, n_rows, headers)
-    layout.tables[table.name] = placement
+    layout.tables[table.key] = placement
     col = first_col
     for column in table.columns:
         width = 1 if column.type != "years" else layout.years
@@ -122,7 +121,7 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
             for i in range(n_rows):
                 cell = ws.cell(row + 1 + i, col + k)
                 if column.type == "formula":
-                    cell.value = "=" + _this_row_formula(column.formula or "", table.name)
+                    cell.value = "=" + template.formula(column.formula or "", this_table=table, years=layout.years)
                     cell.style = CALC
                     continue
                 value = None
@@ -131,8 +130,8 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
                     value = item if column.key == "." else getattr(item, column.key)
                     if column.type == "years":
                         value = value[k] if k < len(value) else None
-                labels = template.lists.get(column.list) if column.list else None
-                put_input(cell, value, column.type, where=f"{table.key}[{i}].{column.key}", labels=labels)
+                put_input(cell, value, column.type, where=f"{table.key}[{i}].{column.key}",
+                          labels=_labels(template, column.type, column.list))
         if column.is_input:
             validation = _validation(column.type, column.list)
             if validation:
@@ -147,16 +146,25 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
         fit_row_height(ws, row + 1 + i, texts)
     header_row(ws, row, first_col, headers)
     add_table(ws, table.name, placement.ref)
-    if table.name == "Risks":
-        _risk_colours(ws, placement)
+    for column in table.columns:
+        if column.format == "risk_score":
+            _risk_colours(ws, placement, column)
     return placement.last_row + 1
 
 
-def _write_year_labels(ws: Worksheet, table: Table, row: int, layout: Layout) -> int:
+def _labels(template: Template, kind: str, list_name: str | None) -> dict[str, str] | None:
+    """The labels an input cell shows: its choice list's, or Yes/No for a flag."""
+    if kind == "bool":
+        return template.lists[YES_NO_LIST]
+    return template.lists[list_name] if list_name else None
+
+
+def _write_year_labels(ws: Worksheet, table: Table, template: Template, row: int, layout: Layout) -> int:
     """Two rows above a year-by-year table: the year index and its financial year (from BaseYear)."""
     first = FIRST_COLUMN + next(i for i, c in enumerate(table.columns) if c.type == "years")
-    index_label = ws.cell(row, first - 1, "Year index")
-    fy_label = ws.cell(row + 1, first - 1, "Financial year")
+    axis = template.appraisal.axis
+    index_label = ws.cell(row, first - 1, axis.year)
+    fy_label = ws.cell(row + 1, first - 1, axis.financial_year)
     for cell in (index_label, fy_label):
         cell.style = LABEL
         cell.alignment = Alignment(horizontal="right")
@@ -172,11 +180,6 @@ def _write_year_labels(ws: Worksheet, table: Table, row: int, layout: Layout) ->
     return row + 2
 
 
-def _this_row_formula(formula: str, table: str) -> str:
-    """'{Likelihood}*{Impact}' -> 'Risks[[#This Row],[Likelihood]]*...' (LibreOffice needs the long form)."""
-    return _THIS_ROW.sub(lambda m: f"{table}[[#This Row],[{m.group(1)}]]", formula)
-
-
 def _validation(kind: str, list_name: str | None) -> DataValidation | None:
     """The drop-down or range check for a type; every closed set of values gets a drop-down.
 
@@ -186,11 +189,9 @@ def _validation(kind: str, list_name: str | None) -> DataValidation | None:
     if kind == "choice" and list_name:
         dv = DataValidation(type="list", formula1=list_range_name(list_name), allow_blank=True)
     elif kind == "bool":
-        dv = DataValidation(type="list", formula1=list_range_name("yes_no"), allow_blank=True)
-    elif kind == "option":
-        dv = DataValidation(type="list", formula1="OptionIDs", allow_blank=True)
-    elif kind == "aim":
-        dv = DataValidation(type="list", formula1="AimIDs", allow_blank=True)
+        dv = DataValidation(type="list", formula1=list_range_name(YES_NO_LIST), allow_blank=True)
+    elif kind in ID_LISTS:
+        dv = DataValidation(type="list", formula1=ID_LISTS[kind][2], allow_blank=True)
     elif kind == "score":
         dv = DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True)
         error = "A score from 1 (low) to 5 (high)."
@@ -216,8 +217,8 @@ def list_range_name(list_name: str) -> str:
     return f"List_{list_name}"
 
 
-def _risk_colours(ws: Worksheet, placement: TablePlacement) -> None:
-    letter = get_column_letter(placement.col("Score"))
+def _risk_colours(ws: Worksheet, placement: TablePlacement, column: Column) -> None:
+    letter = get_column_letter(placement.col(column.header))
     cells = f"{letter}{placement.first_row}:{letter}{placement.last_row}"
     for operator, formula, colour in (
         ("greaterThanOrEqual", [str(RISK_HIGH)], RED),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.template import Template
@@ -11,35 +12,13 @@ from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.layout import FIRST_COLUMN
 from xlcase.writer.styles import CALC, INPUT, LABEL, NOTE, OUTPUT
 
-STEPS = (
-    "Fill in the yellow cells only; every other cell is calculated or fixed and is locked.",
-    "Work through the sheets from left to right: Summary, Stakeholders, Workforce, Options, Inputs, "
-    "Costs and Benefits, then Risks, Timeline, Evaluation and Conclusions.",
-    "Always include a do-nothing option, mark exactly one option as preferred, and say why each "
-    "other option was ruled out.",
-    "Enter costs and benefits in pounds at real prices (the price base year on Inputs), one column per "
-    "appraisal year from year 0. Options, categories and classes are drop-down lists.",
-    "The Appraisal sheet discounts the flows with the Green Book rates; the Results sheet shows NPV, "
-    "BCR, payback and switching values; the Checks sheet says what is missing.",
-    "Hover over a header or label with a red corner for help. Each sheet is protected without a "
-    "password: Review > Unprotect Sheet to insert more table rows (or use the spare rows).",
-    "Reviewers can check a submitted workbook with `xlcase validate FILE.xlsx`.",
-)
-
 STEP_WIDTH = 100
-
-SHEET_PURPOSE = {
-    "guide": "This page.",
-    "inputs": "Appraisal assumptions and Green Book reference data.",
-    "appraisal": "Year-by-year calculations (nothing to type).",
-    "results": "NPV, BCR, payback, switching values, sensitivity and charts.",
-    "checks": "Completeness and consistency checks, and the master check.",
-    "lists": "The values behind the drop-down lists.",
-}
 
 
 def write_guide_sheet(ws: Worksheet, template: Template) -> None:
     """Purpose, steps, colour key, sheet index with links, template identity and master check."""
+    words = template.guide
+    form_sheets = ", ".join(s.name for s in template.sheets if s.kind in ("form", "inputs"))
     write_heading(ws, template.title, None)
     ws.column_dimensions["B"].width = 28
     ws.column_dimensions["C"].width = STEP_WIDTH
@@ -57,26 +36,26 @@ def write_guide_sheet(ws: Worksheet, template: Template) -> None:
     complete.number_format = "0%"
     row += 3
     ws.cell(row, 2, "How to fill it in").style = LABEL
-    for i, step in enumerate(STEPS, start=1):
+    for i, step in enumerate(words.steps, start=1):
         cell = ws.cell(row, 3)
-        put_text(cell, f"{i}. {step}")
+        put_text(cell, f"{i}. {step.format(form_sheets=form_sheets)}")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         fit_row_height(ws, row, [(cell.value, STEP_WIDTH)])
         row += 1
     row += 1
     ws.cell(row, 2, "Colour key").style = LABEL
-    for style, text in ((INPUT, "Input: type or pick a value here"),
-                        (CALC, "Calculated or reference: locked"),
-                        (OUTPUT, "Key output: locked")):
+    styles = {"input": INPUT, "calculation": CALC, "output": OUTPUT}
+    for kind, text in words.colour_key.items():
+        style = styles[kind]
         ws.cell(row, 3, text).style = style
         row += 1
     row += 1
     ws.cell(row, 2, "Sheets").style = LABEL
     for sheet in template.sheets[1:]:
         link = ws.cell(row, 2, sheet.name)
-        link.hyperlink = f"#'{sheet.name}'!A1"
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet.name}'!A1")  # internal: survives Save As
         link.font = Font(color="0563C1", underline="single")
-        ws.cell(row, 3, sheet.heading if sheet.kind == "form" else SHEET_PURPOSE.get(sheet.kind, sheet.heading))
+        ws.cell(row, 3, sheet.heading if sheet.kind == "form" else words.purposes.get(sheet.kind, sheet.heading))
         row += 1
     row += 1
     ws.cell(row, 2, "Template").style = LABEL

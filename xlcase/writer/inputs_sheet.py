@@ -8,7 +8,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase import reference
 from xlcase.model import Case
-from xlcase.template import Sheet
+from xlcase.template import Sheet, Template
 from xlcase.writer.cells import add_note, define_name, put_text
 from xlcase.writer.forms import finish_sheet, write_fields, write_heading
 from xlcase.writer.layout import FIRST_COLUMN, Layout
@@ -24,11 +24,11 @@ def sensitivity_name(index: int) -> str:
     return f"Sensitivity{index + 1}"
 
 
-def write_inputs_sheet(ws: Worksheet, sheet: Sheet, case: Case, layout: Layout) -> None:
+def write_inputs_sheet(ws: Worksheet, sheet: Sheet, case: Case, template: Template, layout: Layout) -> None:
     """Assumptions a user may change, then reference data they should not need to."""
     row = write_heading(ws, sheet.heading, sheet.intro)
     for block in sheet.blocks:
-        row = write_fields(ws, block.fields, case, layout, row) + 1
+        row = write_fields(ws, block.fields, case, template, layout, row) + 1
     _limit_appraisal_years(ws, layout)
     row = _write_discount_schedule(ws, layout, row + 1)
     row = _write_sensitivity_scenarios(ws, layout, row + 2)
