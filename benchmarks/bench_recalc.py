@@ -15,10 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))  # the LibreOffice test tool
 
 from bench_engine import engine_timings  # noqa: E402
 
-from xlcase import libreoffice  # noqa: E402
+import libreoffice  # noqa: E402
 from xlcase.api import new_workbook  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "ward-assistant-practitioners.yaml"

@@ -1,4 +1,4 @@
-"""Recalculating workbooks in headless LibreOffice (xlcase.libreoffice)."""
+"""Recalculating workbooks in headless LibreOffice (tests/libreoffice.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table
 
-from xlcase import libreoffice
-from xlcase.libreoffice import LibreOfficeError
+import libreoffice
+from libreoffice import LibreOfficeError
 
 YEARS = 10
 YEAR_COLUMNS = "EFGHIJKLMN"

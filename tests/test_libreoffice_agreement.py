@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xlcase import libreoffice
+import libreoffice
 from xlcase.api import new_workbook, recalc_workbook
 from xlcase.appraisal import appraise
 from xlcase.casefile import load_case

@@ -1,8 +1,11 @@
 """Recalculate workbooks in headless LibreOffice, the spreadsheet application the tests trust.
 
+A test and benchmark tool, not part of the installed package: tests import it from tests/ and the
+benchmarks put tests/ on sys.path.
+
 xlcase's own Python has no ``uno``; Debian's ``/usr/bin/python3`` does (python3-uno). So a
 call starts one private headless ``soffice`` listening on a named pipe, and runs the small
-UNO script ``_lo_worker.py`` under the system Python, which loads each source read-only,
+UNO script ``lo_worker.py`` under the system Python, which loads each source read-only,
 calls ``calculateAll()`` (cached values in a file are never trusted), stores an xlsx copy
 and closes the document. The source is never modified; the copy is written beside the
 target under a temporary name and renamed into place. The soffice process group and its
@@ -10,7 +13,7 @@ private profile directory are removed at the end, also after an error or a timeo
 
 Typical use (the test-suite and the benchmarks)::
 
-    from xlcase import libreoffice
+    import libreoffice  # tests/ (the tests and benchmarks put it on sys.path)
     if libreoffice.available():
         seconds = libreoffice.recalculate([(Path("in.xlsx"), Path("out.xlsx"))])
 """
@@ -34,7 +37,7 @@ UNO_PYTHON_ENV = "XLCASE_UNO_PYTHON"
 DEFAULT_UNO_PYTHON = "/usr/bin/python3"
 SOFFICE_ENV = "XLCASE_SOFFICE"
 DEFAULT_SOFFICE = "soffice"
-WORKER = Path(__file__).with_name("_lo_worker.py")
+WORKER = Path(__file__).with_name("lo_worker.py")
 PROFILE_PREFIX = "xlcase-lo-"
 PROBE_TIMEOUT_SECONDS = 30.0
 POLL_SECONDS = 0.05
@@ -49,7 +52,7 @@ class LibreOfficeError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Recalculation:
+class LibreOfficeTimings:
     """How long one :func:`recalculate_timed` call took.
 
     Attributes:
@@ -118,7 +121,7 @@ def recalculate(pairs: Sequence[tuple[Path, Path]], timeout: float = 300) -> lis
     return recalculate_timed(pairs, timeout).seconds
 
 
-def recalculate_timed(pairs: Sequence[tuple[Path, Path]], timeout: float = 300) -> Recalculation:
+def recalculate_timed(pairs: Sequence[tuple[Path, Path]], timeout: float = 300) -> LibreOfficeTimings:
     """Like :func:`recalculate`, also reporting LibreOffice's start-up time (for benchmarks).
 
     Args:
@@ -135,7 +138,7 @@ def recalculate_timed(pairs: Sequence[tuple[Path, Path]], timeout: float = 300) 
     """
     jobs = _checked(pairs)
     if not jobs:
-        return Recalculation(0.0, [], 0.0)
+        return LibreOfficeTimings(0.0, [], 0.0)
     program = soffice()
     if program is None or not available():
         raise LibreOfficeError(
@@ -212,7 +215,7 @@ class _Run:
         self.office: subprocess.Popen[bytes] | None = None
         self.worker: subprocess.Popen[bytes] | None = None
 
-    def execute(self) -> Recalculation:
+    def execute(self) -> LibreOfficeTimings:
         started = time.time()
         self.root.mkdir(mode=0o700)
         try:
@@ -289,7 +292,7 @@ class _Run:
                     ) from None
             time.sleep(POLL_SECONDS)
 
-    def _finish(self, reply: dict, started: float) -> Recalculation:
+    def _finish(self, reply: dict, started: float) -> LibreOfficeTimings:
         results = reply.get("results", [])
         if len(results) != len(self.jobs):
             raise LibreOfficeError(f"the LibreOffice worker answered for {len(results)} of {len(self.jobs)} workbooks")
@@ -304,7 +307,7 @@ class _Run:
                 failures.append(f"{target}: {error}")
         if failures:
             raise LibreOfficeError("LibreOffice did not write " + "; ".join(failures))
-        return Recalculation(
+        return LibreOfficeTimings(
             startup_seconds=max(0.0, float(reply.get("connected_at", started)) - started),
             seconds=[float(r["seconds"]) for r in results],
             total_seconds=time.time() - started,

@@ -1,6 +1,6 @@
 """Recalculate workbooks in a running headless LibreOffice over UNO.
 
-Run by ``xlcase.libreoffice`` with the system Python that has ``uno`` (Debian's
+Run by ``tests/libreoffice.py`` with the system Python that has ``uno`` (Debian's
 ``/usr/bin/python3`` and python3-uno); xlcase's own Python never imports it. Only the
 standard library and ``uno`` are used, and ``uno`` is imported inside ``main`` so that
 importing this file by accident does no harm.
