@@ -1,18 +1,27 @@
-"""The Green Book appraisal engine: discounting, NPV, BCR, payback, switching values and sensitivity.
+"""The Green Book appraisal engine, version 2: every decision figure measured against doing nothing.
 
-Plain numpy, no spreadsheet. The conventions are the contract in DESIGN.md ("Appraisal
-(Green Book conventions)"); rates and sensitivity scenarios come from the dated reference
-data (``xlcase.reference``). ``appraise_arrays`` is the vectorised core over an
-option × year matrix; ``appraise`` builds those matrices from a ``Case``.
+Plain numpy, no spreadsheet. The conventions are the contract in DESIGN.md ("Appraisal (Green
+Book conventions) - version 2"); rates and sensitivity scenarios come from the dated reference
+data (``xlcase.reference``). ``appraise_arrays`` is the vectorised core over option × year
+matrices; ``appraise`` builds those matrices from a ``Case``.
+
+In short, for option o against the do-nothing option d:
+- C = its cost lines × (1 + its optimism bias); B = its benefit lines, standard benefits discounted
+  by DF (the standard schedule), health benefits (QALY-valued) by DFH (the health schedule);
+- ΔC = C_o − C_d, ΔB = B_o − B_d; incremental costs I = max(ΔC, 0), cost savings S = max(−ΔC, 0);
+- NPV vs do nothing = PV(ΔB) − PV(ΔC); incremental PV costs = PV(I); incremental PV benefits =
+  PV(ΔB) + PV(S); BCR and switching values on those; discounted payback = the first year from
+  which the cumulative discounted net benefit against doing nothing stays at or above zero.
 
 Choices the contract leaves open:
-- every option gets a result row, in case order; an option without an id has no lines
-  (its flows are zero) and its ``id`` is None;
-- a cost or benefit line counts towards every option carrying its option id (as a
-  SUMIFS over the option column would), so two options sharing an id show the same
-  figures; lines naming no existing option are ignored (XC601 reports them);
-- the first option marked do nothing is the reference; sensitivity rows are given for
-  every other option (for do nothing itself the comparison is nil by definition);
+- every option gets a result row, in case order; an option without an id has no lines (its flows
+  are zero) and its ``id`` is None;
+- a line counts towards the option whose id it names as a SUMIFS over the option column would:
+  ignoring case (``o2`` is ``O2``), so engine and workbook agree; lines naming no option are
+  ignored (XC601 reports them);
+- the first option marked do nothing is the reference; without one, the reference is all zero;
+- "stays at or above zero" allows a rounding tolerance of a millionth of a pound, the same in
+  the workbook's formulas (so that an option exactly at break-even pays back in both);
 - a figure that does not exist, or is not finite, is None (null in JSON).
 """
 
@@ -29,33 +38,38 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
+from xlcase.conventions import HEALTH_CLASS, PAYBACK_TOLERANCE
 from xlcase.errors import BadInputError
 from xlcase.model import BenefitLine, Case, CostLine
-from xlcase.reference import DiscountSchedule, SensitivityScenario, discount_schedule, sensitivity_scenarios
+from xlcase.reference import (
+    HEALTH_SCHEDULE,
+    DiscountSchedule,
+    SensitivityScenario,
+    discount_schedule,
+    sensitivity_scenarios,
+)
+from xlcase.text import financial_year
 
 OPTION_KEYS: tuple[str, ...] = (
     "id",
     "name",
+    "optimism_bias",
     "pv_costs",
     "pv_benefits",
     "npv",
     "npv_vs_do_nothing",
+    "incremental_pv_costs",
+    "incremental_pv_benefits",
     "bcr",
     "discounted_payback_year",
+    "discounted_payback_financial_year",
     "cost_switching_value",
     "benefit_switching_value",
 )
-FIGURE_LABELS: dict[str, str] = {  # each figure's name in the workbook's Results table and in reports
-    "pv_costs": "PV costs",
-    "pv_benefits": "PV benefits",
-    "npv": "NPV",
-    "npv_vs_do_nothing": "NPV vs do nothing",
-    "bcr": "BCR",
-    "discounted_payback_year": "Discounted payback year",
-    "cost_switching_value": "Cost switching value",
-    "benefit_switching_value": "Benefit switching value",
-}
-ASSUMPTION_KEYS: tuple[str, ...] = ("base_year", "appraisal_years", "discount_rate", "optimism_bias", "price_base_year")
+MONEY_KEYS = ("pv_costs", "pv_benefits", "npv", "npv_vs_do_nothing", "incremental_pv_costs",
+              "incremental_pv_benefits")
+ASSUMPTION_KEYS: tuple[str, ...] = ("base_year", "appraisal_years", "discount_rate", "optimism_bias",
+                                    "price_base_year")
 
 
 def _number(value: float | None) -> float | None:
@@ -71,34 +85,44 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def _empty() -> np.ndarray:
+    return np.zeros(0)
+
+
 @dataclass(frozen=True)
 class OptionResult:
     """The appraisal figures of one option; None where a figure does not exist."""
 
     id: str | None
     name: str | None
+    optimism_bias: float
     pv_costs: float
     pv_benefits: float
     npv: float
     npv_vs_do_nothing: float
+    incremental_pv_costs: float | None
+    incremental_pv_benefits: float | None
     bcr: float | None
     discounted_payback_year: int | None
+    discounted_payback_financial_year: str | None
     cost_switching_value: float | None
     benefit_switching_value: float | None
+    sensitivity: dict[str, float] = field(default_factory=dict)
     do_nothing: bool = False
     preferred: bool = False
-    costs: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False, repr=False)
-    benefits: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False, repr=False)
-    net: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False, repr=False)
-    delta: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False, repr=False)
-    cumulative_discounted_delta: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False, repr=False)
+    costs: np.ndarray = field(default_factory=_empty, compare=False, repr=False)
+    benefits: np.ndarray = field(default_factory=_empty, compare=False, repr=False)
+    health_benefits: np.ndarray = field(default_factory=_empty, compare=False, repr=False)
+    net: np.ndarray = field(default_factory=_empty, compare=False, repr=False)
+    delta: np.ndarray = field(default_factory=_empty, compare=False, repr=False)
+    cumulative_discounted_delta: np.ndarray = field(default_factory=_empty, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The option's row of ``xlcase recalc --format json`` (DESIGN.md), per-year arrays left out."""
-        row = {key: getattr(self, key) for key in OPTION_KEYS}
-        for key in OPTION_KEYS[2:]:
-            if key != "discounted_payback_year":
-                row[key] = _number(row[key])
+        row: dict[str, Any] = {key: getattr(self, key) for key in OPTION_KEYS}
+        for key in (*MONEY_KEYS, "optimism_bias", "bcr", "cost_switching_value", "benefit_switching_value"):
+            row[key] = _number(row[key])
+        row["sensitivity"] = {name: _number(value) for name, value in self.sensitivity.items()}
         return row
 
 
@@ -121,6 +145,7 @@ class Appraisal:
 
     assumptions: dict[str, Any]
     discount_factors: np.ndarray = field(compare=False, repr=False)
+    health_discount_factors: np.ndarray = field(default_factory=_empty, compare=False, repr=False)
     options: tuple[OptionResult, ...] = ()
     sensitivity: tuple[SensitivityRow, ...] = ()
     do_nothing_id: str | None = None
@@ -130,31 +155,39 @@ class Appraisal:
         """The first result row with this option id, if any."""
         return next((o for o in self.options if o.id == option_id), None)
 
+    @property
+    def preferred(self) -> OptionResult | None:
+        """The result of the one option marked preferred, when exactly one is (and it is not do nothing)."""
+        marked = [o for o in self.options if o.preferred]
+        return marked[0] if len(marked) == 1 and not marked[0].do_nothing else None
+
     def to_dict(self) -> dict[str, Any]:
         """The results as ``xlcase recalc --format json`` prints them, plus sensitivity and discount factors.
 
         Returns:
-            ``{"assumptions", "options", "sensitivity", "discount_factors"}`` of plain Python
-            values (None where a figure does not exist), ready for ``json.dumps``.
+            ``{"assumptions", "options", "sensitivity", "discount_factors", "health_discount_factors"}`` of
+            plain Python values (None where a figure does not exist), ready for ``json.dumps``.
         """
         return {
-            "assumptions": {key: self.assumptions.get(key) for key in ASSUMPTION_KEYS},
+            "assumptions": dict(self.assumptions),
             "options": [option.to_dict() for option in self.options],
             "sensitivity": [row.to_dict() for row in self.sensitivity],
             "discount_factors": [float(f) for f in self.discount_factors],
+            "health_discount_factors": [float(f) for f in self.health_discount_factors],
         }
 
     def results_frame(self) -> pd.DataFrame:
         """The results table as a pandas DataFrame, one row per option (NaN where a figure does not exist)."""
         import pandas as pd
 
-        return pd.DataFrame([option.to_dict() for option in self.options], columns=list(OPTION_KEYS))
+        rows = [{key: option.to_dict()[key] for key in OPTION_KEYS} for option in self.options]
+        return pd.DataFrame(rows, columns=list(OPTION_KEYS))
 
     def cash_flows_frame(self) -> pd.DataFrame:
         """Year-by-year flows of every option, long form, for analysis in pandas (a notebook, a chart).
 
-        Columns: option, year, financial_year, discount_factor, costs (with optimism bias), benefits,
-        net, net_vs_do_nothing, cumulative_discounted_vs_do_nothing.
+        Columns: option, year, financial_year, discount_factor, costs (with optimism bias), benefits
+        (standard and health together), net, net_vs_do_nothing, cumulative_discounted_vs_do_nothing.
         """
         import pandas as pd
 
@@ -164,11 +197,10 @@ class Appraisal:
             pd.DataFrame({
                 "option": option.id,
                 "year": years,
-                "financial_year": [f"{base + t}/{(base + t + 1) % 100:02d}" if base is not None else None
-                                   for t in years],
+                "financial_year": [financial_year(base, int(t)) if base is not None else None for t in years],
                 "discount_factor": self.discount_factors,
                 "costs": option.costs,
-                "benefits": option.benefits,
+                "benefits": option.benefits + option.health_benefits,
                 "net": option.net,
                 "net_vs_do_nothing": option.delta,
                 "cumulative_discounted_vs_do_nothing": option.cumulative_discounted_delta,
@@ -238,34 +270,43 @@ def present_value(
     return float(flows @ discount_factors(flows.size, rate, schedule))
 
 
-def _sensitivity(
-    scenarios: Sequence[SensitivityScenario],
-    schedule: DiscountSchedule,
-    benefits: np.ndarray,
-    delta: np.ndarray,
-    factors: np.ndarray,
-    pv_costs: np.ndarray,
-    pv_benefits: np.ndarray,
-    npv_vs_do_nothing: np.ndarray,
-) -> np.ndarray:
+@dataclass(frozen=True)
+class _Flows:
+    """The option × year matrices of one appraisal and the factors that discount them."""
+
+    costs: np.ndarray  # with optimism bias
+    benefits: np.ndarray  # standard benefits
+    health: np.ndarray  # health benefits (QALY-valued)
+    factors: np.ndarray
+    health_factors: np.ndarray
+
+    def present(self, standard: np.ndarray, health: np.ndarray | None = None) -> np.ndarray:
+        """Present values by option: standard flows at DF, health flows at DFH."""
+        out = standard @ self.factors
+        return out if health is None else out + health @ self.health_factors
+
+
+def _sensitivity(scenarios: Sequence[SensitivityScenario], flows: _Flows, delta_costs: np.ndarray,
+                 delta_benefits: np.ndarray, delta_health: np.ndarray, npv_vs_dn: np.ndarray,
+                 pv_costs: np.ndarray, pv_benefits: np.ndarray, short_term_rate: float) -> np.ndarray:
     """NPV vs do nothing of every option (columns) under every scenario (rows); the option's own flows change only."""
-    years = factors.size
-    out = np.empty((len(scenarios), delta.shape[0]))
+    years = flows.factors.size
+    out = np.empty((len(scenarios), delta_costs.shape[0]))
     for row, scenario in enumerate(scenarios):
         if scenario.kind == "costs_change":
-            out[row] = npv_vs_do_nothing - scenario.value * pv_costs
+            out[row] = npv_vs_dn - scenario.value * pv_costs
         elif scenario.kind == "benefits_change":
-            out[row] = npv_vs_do_nothing + scenario.value * pv_benefits
+            out[row] = npv_vs_dn + scenario.value * pv_benefits
         elif scenario.kind == "benefits_delay":
             lag = int(scenario.value)
-            shifted = np.zeros_like(benefits)
+            late, late_health = np.zeros_like(flows.benefits), np.zeros_like(flows.health)
             if lag < years:
-                shifted[:, lag:] = benefits[:, : years - lag]
-            out[row] = npv_vs_do_nothing + (shifted - benefits) @ factors
-        elif scenario.kind == "discount_rate":
-            out[row] = delta @ _factors(years, schedule.with_short_term_rate(scenario.value))
-        else:
-            raise ValueError(f"unknown sensitivity scenario kind {scenario.kind!r}")
+                late[:, lag:] = flows.benefits[:, : years - lag]
+                late_health[:, lag:] = flows.health[:, : years - lag]
+            out[row] = npv_vs_dn + flows.present(late - flows.benefits, late_health - flows.health)
+        else:  # discount_schedule: every standard flow at the scenario's schedule; health keeps its own
+            factors = _factors(years, discount_schedule(scenario.schedule or ""))
+            out[row] = (delta_benefits - delta_costs) @ factors + delta_health @ flows.health_factors
     return out
 
 
@@ -274,41 +315,47 @@ def appraise_arrays(
     benefits: np.ndarray,
     do_nothing: int | None = None,
     rate: float | None = None,
-    optimism_bias: float = 0.0,
+    optimism_bias: float | Sequence[float | None] = 0.0,
     schedule: DiscountSchedule | None = None,
     ids: Sequence[str | None] | None = None,
     names: Sequence[str | None] | None = None,
     preferred: int | None = None,
     scenarios: Sequence[SensitivityScenario] | None = None,
+    health_benefits: np.ndarray | None = None,
+    base_year: int | None = None,
 ) -> Appraisal:
     """Appraise options given as option × year matrices (the vectorised core of ``appraise``).
 
     Args:
         costs: costs[option, year] before optimism bias, years 0 .. appraisal_years-1.
-        benefits: benefits[option, year], same shape.
+        benefits: standard benefits[option, year], same shape.
         do_nothing: the row of the do-nothing option, or None when there is none.
         rate: the rate for years 0-30; None keeps the schedule's own.
-        optimism_bias: the uplift applied to every cost (0.2 = +20%).
+        optimism_bias: the uplift on every option's costs (0.2 = +20%), or one per option; a None in
+            the list means the default: 0 for the do-nothing option, else 0 too (``appraise`` passes the
+            case's default for the others).
         schedule: the discount schedule; None for the Green Book standard schedule.
         ids: option ids, one per row (default None for each).
         names: option names, one per row (default None for each).
         preferred: the row of the preferred option, if any.
         scenarios: sensitivity scenarios; None for those in the reference data.
+        health_benefits: health benefits (QALY-valued) by option and year, discounted by the health
+            schedule; None for none.
+        base_year: the calendar year of year 0, for the payback's financial year.
 
     Returns:
-        The appraisal; its assumptions hold the rate, optimism bias and number of years
-        (base and price-base years None).
+        The appraisal; its assumptions hold the rate, the optimism bias given and the number of years.
 
     Raises:
-        BadInputError: if the matrices do not match, an index is out of range, or a
-            rate is -100% or below.
+        BadInputError: if the matrices do not match, an index is out of range, or a rate is -100% or below.
     """
     raw_costs = np.asarray(costs, dtype=float)
     benefits = np.array(benefits, dtype=float)
-    if raw_costs.ndim != 2 or raw_costs.shape != benefits.shape:
+    health = np.zeros_like(benefits) if health_benefits is None else np.array(health_benefits, dtype=float)
+    if raw_costs.ndim != 2 or raw_costs.shape != benefits.shape or health.shape != benefits.shape:
         raise BadInputError(
             "costs and benefits must be option × year matrices of one shape "
-            f"(got {raw_costs.shape} and {benefits.shape})"
+            f"(got {raw_costs.shape}, {benefits.shape} and {health.shape})"
         )
     n_options, years = raw_costs.shape
     for label, index in (("do-nothing", do_nothing), ("preferred", preferred)):
@@ -318,87 +365,20 @@ def appraise_arrays(
     names = list(names) if names is not None else [None] * n_options
     if len(ids) != n_options or len(names) != n_options:
         raise BadInputError("ids and names must give one entry per option")
+    bias = _optimism_bias(optimism_bias, n_options)
     schedule = _resolve_schedule(rate, schedule)
     scenarios = sensitivity_scenarios() if scenarios is None else tuple(scenarios)
-
-    factors = _frozen(_factors(years, schedule))
+    flows = _Flows(raw_costs * (1.0 + bias)[:, None], benefits, health, _frozen(_factors(years, schedule)),
+                   _frozen(_factors(years, discount_schedule(HEALTH_SCHEDULE))))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _appraise_core(
-            raw_costs, benefits, do_nothing, optimism_bias, schedule, scenarios, factors, ids, names, preferred
-        )
-
-
-def _appraise_core(
-    raw_costs: np.ndarray,
-    benefits: np.ndarray,
-    do_nothing: int | None,
-    optimism_bias: float,
-    schedule: DiscountSchedule,
-    scenarios: Sequence[SensitivityScenario],
-    factors: np.ndarray,
-    ids: list[str | None],
-    names: list[str | None],
-    preferred: int | None,
-) -> Appraisal:
-    """The figures of every option from checked inputs (floating-point warnings silenced by the caller)."""
-    n_options, years = raw_costs.shape
-    costs_ob = raw_costs * (1.0 + optimism_bias)
-    net = benefits - costs_ob
-    reference = net[do_nothing] if do_nothing is not None else np.zeros(years)
-    delta = net - reference
-    pv_costs = costs_ob @ factors
-    pv_benefits = benefits @ factors
-    npv = pv_benefits - pv_costs
-    npv_vs_dn = delta @ factors if do_nothing is not None else npv.copy()
-    cumulative = np.cumsum(delta * factors, axis=1)
-    paid_back = cumulative >= 0.0
-    ever = paid_back.any(axis=1)
-    first_year = paid_back.argmax(axis=1) if years else np.zeros(n_options, dtype=np.intp)
-    bcr = np.where(pv_costs != 0.0, pv_benefits / pv_costs, np.nan)
-    cost_sv = np.where(pv_costs != 0.0, npv_vs_dn / pv_costs, np.nan)
-    benefit_sv = np.where(pv_benefits != 0.0, npv_vs_dn / pv_benefits, np.nan)
-    sensitivity = _sensitivity(scenarios, schedule, benefits, delta, factors, pv_costs, pv_benefits, npv_vs_dn)
-    for array in (costs_ob, benefits, net, delta, cumulative):
-        _frozen(array)
-
-    results = []
-    rows = []
-    for i in range(n_options):
-        is_dn = i == do_nothing
-        results.append(
-            OptionResult(
-                id=ids[i],
-                name=names[i],
-                pv_costs=float(pv_costs[i]),
-                pv_benefits=float(pv_benefits[i]),
-                npv=float(npv[i]),
-                npv_vs_do_nothing=float(npv_vs_dn[i]),
-                bcr=_number(bcr[i]),
-                discounted_payback_year=int(first_year[i]) if ever[i] and not is_dn else None,
-                cost_switching_value=None if is_dn else _number(cost_sv[i]),
-                benefit_switching_value=None if is_dn else _number(benefit_sv[i]),
-                do_nothing=is_dn,
-                preferred=i == preferred,
-                costs=costs_ob[i],
-                benefits=benefits[i],
-                net=net[i],
-                delta=delta[i],
-                cumulative_discounted_delta=cumulative[i],
-            )
-        )
-        if not is_dn:
-            rows.extend(
-                SensitivityRow(ids[i], scenario.name, float(sensitivity[s, i])) for s, scenario in enumerate(scenarios)
-            )
+        results, rows = _appraise_core(flows, bias, do_nothing, preferred, ids, names, scenarios,
+                                       schedule.short_term_rate, base_year)
     return Appraisal(
-        assumptions={
-            "base_year": None,
-            "appraisal_years": years,
-            "discount_rate": schedule.short_term_rate,
-            "optimism_bias": float(optimism_bias),
-            "price_base_year": None,
-        },
-        discount_factors=factors,
+        assumptions={"base_year": base_year, "appraisal_years": years, "discount_rate": schedule.short_term_rate,
+                     "optimism_bias": float(bias.max()) if not isinstance(optimism_bias, Sequence) and n_options
+                     else None, "price_base_year": None},
+        discount_factors=flows.factors,
+        health_discount_factors=flows.health_factors,
         options=tuple(results),
         sensitivity=tuple(rows),
         do_nothing_id=ids[do_nothing] if do_nothing is not None else None,
@@ -406,12 +386,94 @@ def _appraise_core(
     )
 
 
+def _optimism_bias(value: float | Sequence[float | None], n_options: int) -> np.ndarray:
+    if isinstance(value, (int, float)):
+        values = [float(value)] * n_options
+    else:
+        values = [0.0 if v is None else float(v) for v in value]
+        if len(values) != n_options:
+            raise BadInputError("optimism bias must be one number, or one per option")
+    bias = np.asarray(values, dtype=float).reshape(n_options)
+    if not np.all(np.isfinite(bias)) or np.any(bias <= -1):
+        raise BadInputError("an optimism bias must be a finite number above -100%")
+    return bias
+
+
+def _appraise_core(flows: _Flows, bias: np.ndarray, do_nothing: int | None, preferred: int | None,
+                   ids: list[str | None], names: list[str | None], scenarios: Sequence[SensitivityScenario],
+                   short_term_rate: float, base_year: int | None) -> tuple[list[OptionResult], list[SensitivityRow]]:
+    """The figures of every option from checked inputs (floating-point warnings silenced by the caller)."""
+    n_options, years = flows.costs.shape
+    costs, benefits, health = flows.costs, flows.benefits, flows.health
+    reference = do_nothing if do_nothing is not None else None
+
+    def against(matrix: np.ndarray) -> np.ndarray:
+        return matrix - (matrix[reference] if reference is not None else 0.0)
+
+    delta_costs, delta_benefits, delta_health = against(costs), against(benefits), against(health)
+    pv_costs = flows.present(costs)
+    pv_benefits = flows.present(benefits, health)
+    npv = pv_benefits - pv_costs
+    discounted = (delta_benefits - delta_costs) * flows.factors + delta_health * flows.health_factors
+    npv_vs_dn = discounted.sum(axis=1)
+    incremental_costs = np.maximum(delta_costs, 0.0)
+    savings = np.maximum(-delta_costs, 0.0)
+    incremental_pv_costs = flows.present(incremental_costs)
+    incremental_pv_benefits = flows.present(delta_benefits, delta_health) + flows.present(savings)
+    cumulative = np.cumsum(discounted, axis=1)
+    lowest_from_here = np.minimum.accumulate(cumulative[:, ::-1], axis=1)[:, ::-1] if years else cumulative
+    stays_paid = lowest_from_here >= -PAYBACK_TOLERANCE
+    moves = np.any((delta_costs != 0) | (delta_benefits != 0) | (delta_health != 0), axis=1)
+    sensitivity = _sensitivity(scenarios, flows, delta_costs, delta_benefits, delta_health, npv_vs_dn, pv_costs,
+                               pv_benefits, short_term_rate)
+    net = benefits + health - costs
+    delta = net - (net[reference] if reference is not None else 0.0)
+    for array in (costs, benefits, health, net, delta, cumulative):
+        _frozen(array)
+
+    results, rows = [], []
+    for i in range(n_options):
+        is_dn = i == do_nothing
+        payback = int(stays_paid[i].argmax()) if not is_dn and moves[i] and years and stays_paid[i].any() else None
+        extra_costs = None if is_dn else float(incremental_pv_costs[i])
+        extra_benefits = None if is_dn else float(incremental_pv_benefits[i])
+        by_scenario = {} if is_dn else {s.name: float(sensitivity[k, i]) for k, s in enumerate(scenarios)}
+        results.append(OptionResult(
+            id=ids[i], name=names[i], optimism_bias=float(bias[i]),
+            pv_costs=float(pv_costs[i]), pv_benefits=float(pv_benefits[i]), npv=float(npv[i]),
+            npv_vs_do_nothing=0.0 if is_dn else float(npv_vs_dn[i]),
+            incremental_pv_costs=extra_costs, incremental_pv_benefits=extra_benefits,
+            bcr=_ratio(extra_benefits, extra_costs), discounted_payback_year=payback,
+            discounted_payback_financial_year=financial_year(base_year, payback)
+            if payback is not None and base_year is not None else None,
+            cost_switching_value=None if is_dn else _ratio(float(npv_vs_dn[i]), extra_costs),
+            benefit_switching_value=None if is_dn else _ratio(float(npv_vs_dn[i]), extra_benefits),
+            sensitivity=by_scenario, do_nothing=is_dn, preferred=i == preferred,
+            costs=costs[i], benefits=benefits[i], health_benefits=health[i], net=net[i], delta=delta[i],
+            cumulative_discounted_delta=cumulative[i],
+        ))
+        rows.extend(SensitivityRow(ids[i], name, value) for name, value in by_scenario.items())
+    return results, rows
+
+
+def _ratio(top: float | None, bottom: float | None) -> float | None:
+    """top / bottom, or None when either is missing or the bottom is zero."""
+    if top is None or bottom is None or bottom == 0.0:
+        return None
+    return _number(top / bottom)
+
+
+def option_key(option_id: str | None) -> str | None:
+    """How a line's Option cell is matched to an option's ID: as SUMIFS does, ignoring case."""
+    return option_id.casefold() if option_id else None
+
+
 def _line_matrix(lines: Sequence[CostLine] | Sequence[BenefitLine], slots: dict[str, int], years: int) -> np.ndarray:
     """Sum the lines' amounts into a (distinct option id) × year matrix, in line order, dropping years past the period."""
     rows: list[int] = []
     amounts: list[list[float]] = []
     for line in lines:
-        slot = slots.get(line.option)  # type: ignore[arg-type]
+        slot = slots.get(option_key(line.option) or "")
         if slot is not None and line.amounts:
             rows.append(slot)
             amounts.append(line.amounts)
@@ -428,14 +490,14 @@ def _line_matrix(lines: Sequence[CostLine] | Sequence[BenefitLine], slots: dict[
 
 
 def appraise(case: Case) -> Appraisal:
-    """Appraise every option of a case by the Green Book conventions of DESIGN.md.
+    """Appraise every option of a case by the Green Book conventions of DESIGN.md (version 2).
 
     Args:
         case: the business case.
 
     Returns:
-        One result per option (in case order), sensitivity rows for every option other
-        than do nothing, the assumptions used and the discount factors.
+        One result per option (in case order), sensitivity rows for every option other than do
+        nothing, the assumptions used and the discount factors.
 
     Raises:
         BadInputError: if the discount rate is -100% or below.
@@ -446,12 +508,15 @@ def appraise(case: Case) -> Appraisal:
     slots: dict[str, int] = {}
     for option in options:
         if option.id:
-            slots.setdefault(option.id, len(slots))
+            slots.setdefault(option_key(option.id) or "", len(slots))
     blank = len(slots)  # a zero row for options without an id
-    pick = np.array([slots[o.id] if o.id else blank for o in options], dtype=np.intp)
+    pick = np.array([slots[option_key(o.id) or ""] if o.id else blank for o in options], dtype=np.intp)
     zero = np.zeros((1, years))
+    standard = [line for line in case.benefits if line.category != HEALTH_CLASS]
+    health = [line for line in case.benefits if line.category == HEALTH_CLASS]
     costs = np.vstack([_line_matrix(case.costs, slots, years), zero])[pick]
-    benefits = np.vstack([_line_matrix(case.benefits, slots, years), zero])[pick]
+    benefits = np.vstack([_line_matrix(standard, slots, years), zero])[pick]
+    health_benefits = np.vstack([_line_matrix(health, slots, years), zero])[pick]
     do_nothing = next((i for i, o in enumerate(options) if o.do_nothing), None)
     preferred = next((i for i, o in enumerate(options) if o.preferred), None)
     result = appraise_arrays(
@@ -459,18 +524,24 @@ def appraise(case: Case) -> Appraisal:
         benefits,
         do_nothing=do_nothing,
         rate=assumptions.discount_rate,
-        optimism_bias=assumptions.optimism_bias,
+        optimism_bias=[effective_optimism_bias(case, i) for i in range(len(options))],
         ids=[o.id for o in options],
         names=[o.name for o in options],
         preferred=preferred,
+        health_benefits=health_benefits,
+        base_year=assumptions.base_year,
     )
-    return replace(
-        result,
-        assumptions={
-            "base_year": assumptions.base_year,
-            "appraisal_years": years,
-            "discount_rate": assumptions.discount_rate,
-            "optimism_bias": assumptions.optimism_bias,
-            "price_base_year": assumptions.price_base_year,
-        },
-    )
+    return replace(result, assumptions=assumptions_used(case))
+
+
+def effective_optimism_bias(case: Case, index: int) -> float:
+    """An option's optimism bias: its own if set, else the case's default; 0 by default for do nothing."""
+    option = case.options[index]
+    if option.optimism_bias is not None:
+        return option.optimism_bias
+    return 0.0 if option.do_nothing else case.assumptions.optimism_bias
+
+
+def assumptions_used(case: Case) -> dict[str, Any]:
+    """Every assumption of the case that the appraisal used, as plain data (the JSON `assumptions`)."""
+    return case.assumptions.model_dump(mode="json")

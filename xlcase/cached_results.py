@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from xlcase.appraisal import FIGURE_LABELS, Appraisal
+from xlcase.appraisal import Appraisal
 from xlcase.findings import Finding
 from xlcase.package import Cell
 from xlcase.reader import Submission
@@ -18,31 +18,32 @@ from xlcase.reader import Submission
 RULE = "XC701"
 RELATIVE_TOLERANCE = 1e-9
 ABSOLUTE_TOLERANCE = 1e-6  # pounds: below a penny's ten-thousandth is rounding, not a disagreement
-RESULT_COLUMNS = {label: key for key, label in FIGURE_LABELS.items()}  # Results header -> figure
 
 
 def cached_result_findings(submission: Submission, appraisal: Appraisal) -> list[Finding]:
     """Every Results and Sensitivity cell whose saved value disagrees with the engine, or that holds no formula."""
     findings: list[Finding] = []
     package = submission.package
-    results = package.table("Results")
+    words = submission.template.results
+    results = package.table(words.table)
     if results is None:
         return findings
     by_id = {o.id: o for o in appraisal.options if o.id}
-    for row in package.table_rows("Results"):
-        option = _option_id(row.get("Option"))
+    id_header = words.header("id")
+    for row in package.table_rows(words.table):
+        option = _option_id(row.get(id_header))
         expected = by_id.get(option) if option else None
-        for header, key in RESULT_COLUMNS.items():
+        for key, header in words.figures.items():
             cell = row.get(header)
             want = getattr(expected, key) if expected else None
             findings.extend(_compare(cell, want, results.sheet, f"{header} of option {option or '(blank)'}"))
-    sensitivity = package.table("Sensitivity")
+    sensitivity = package.table(words.sensitivity_table)
     if sensitivity is not None:
         scenarios = {(r.option, r.scenario.casefold()): r.npv_vs_do_nothing for r in appraisal.sensitivity}
-        for row in package.table_rows("Sensitivity"):
-            option = _option_id(row.get("Option"))
+        for row in package.table_rows(words.sensitivity_table):
+            option = _option_id(row.get(words.sensitivity_option))
             for header, cell in row.items():
-                if header in ("Option", "Base case"):
+                if header in (words.sensitivity_option, words.sensitivity_base):
                     continue
                 want = scenarios.get((option, header.casefold())) if option else None
                 findings.extend(_compare(cell, want, sensitivity.sheet, f"sensitivity '{header}' of option {option}"))

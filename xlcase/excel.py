@@ -37,7 +37,7 @@ import xlwings as xw
 from openpyxl.utils.cell import get_column_letter
 from xlwings import arg, func, script
 
-from xlcase.appraisal import FIGURE_LABELS, OptionResult, appraise, appraise_arrays, discount_factors, present_value
+from xlcase.appraisal import OptionResult, appraise, appraise_arrays, discount_factors, present_value
 from xlcase.errors import XlcaseError
 from xlcase.findings import Finding
 from xlcase.model import MAX_APPRAISAL_YEARS
@@ -60,7 +60,7 @@ VALIDATION_SHEET = "Validation"
 RESULTS_SHEET = "Engine results"
 FINDING_HEADERS = ["Rule", "Severity", "Message", "Row"]
 BOOK_FINDING_HEADERS = ["Rule", "Severity", "Section", "Sheet", "Cell", "Message"]
-RESULT_HEADERS = ["Option ID", "Option", *FIGURE_LABELS.values()]
+RESULT_FIGURES = load_template(DEFAULT_TEMPLATE).results.figures  # engine figure -> Results header
 # Rules that compare the table with another table: one table alone cannot be judged by them
 # (a cost line's option, a risk's aim), so XLCASE_VALIDATE leaves them to validate_workbook.
 CROSS_TABLE_RULES = frozenset({"XC401", "XC601"})
@@ -544,17 +544,18 @@ def recalc_workbook(book: xw.Book | None = None) -> None:
     submission = book_submission(book)
     appraisal = appraise(submission.case)
     a = appraisal.assumptions
+    columns = submission.template.results.columns
     rows: list[list[Any]] = [
-        ["xlcase engine results (Green Book); present values in pounds, real prices", "", "", "", "", "", "", "", "", ""],
+        ["xlcase engine results (Green Book); present values in pounds, real prices"],
         ["Base year", a["base_year"], "Appraisal years", a["appraisal_years"], "Discount rate", a["discount_rate"],
-         "Optimism bias", a["optimism_bias"], "", ""],
-        list(RESULT_HEADERS),
+         "Optimism bias", a["optimism_bias"]],
+        [c.header for c in columns],
     ]
     for option in appraisal.options:
         o = option.to_dict()
-        rows.append([o["id"], o["name"], o["pv_costs"], o["pv_benefits"], o["npv"], o["npv_vs_do_nothing"], o["bcr"],
-                     o["discounted_payback_year"], o["cost_switching_value"], o["benefit_switching_value"]])
-    rows = [["" if v is None else v for v in row] for row in rows]
+        rows.append([o[c.figure] for c in columns])
+    width = len(columns)
+    rows = [["" if v is None else v for v in row] + [""] * (width - len(row)) for row in rows]
     sheet = _fresh_sheet(book, RESULTS_SHEET)
     sheet["A1"].value = _as_values(rows)
     sheet.activate()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 CostCategory = Literal[
     "training",
@@ -24,7 +24,7 @@ CostCategory = Literal[
     "other",
 ]
 Beneficiary = Literal["trust", "department", "patients", "service_users", "staff"]
-BenefitClass = Literal["cash_releasing", "non_cash_releasing", "societal", "unmonetisable"]
+BenefitClass = Literal["cash_releasing", "non_cash_releasing", "societal", "health", "unmonetisable"]
 MilestoneStatus = Literal["not_started", "on_track", "at_risk", "late", "complete"]
 CODE_LISTS: dict[str, tuple[str, ...]] = {  # the coded values of the case file, by the template list that labels them
     "cost_category": get_args(CostCategory),
@@ -104,12 +104,41 @@ class CandidateEvidence(Part):
     competencies: Text | None = None
 
 
+def _green_book_rate() -> float:
+    """The Green Book's real discount rate for years 0-30 (3.5%), from the dated reference data."""
+    from xlcase.reference import discount_schedule
+
+    return discount_schedule().short_term_rate
+
+
+def _default_project_type() -> str:
+    from xlcase.reference import green_book
+
+    return green_book().optimism_bias.default_project_type
+
+
+OptimismBias = Annotated[float, Field(ge=0, le=5)]
+
+
 class Assumptions(Part):
     base_year: int = 2027
     appraisal_years: Annotated[int, Field(ge=1, le=MAX_APPRAISAL_YEARS)] = 10
-    discount_rate: Annotated[float, Field(gt=-1, lt=1)] = 0.035
-    optimism_bias: Annotated[float, Field(ge=0, le=5)] = 0.0
+    discount_rate: Annotated[float, Field(gt=-1, lt=1, default_factory=_green_book_rate)]
+    optimism_bias: OptimismBias = Field(0.0, description="The default uplift on every option's costs but do nothing's.")
+    optimism_bias_project_type: str = Field(
+        default_factory=_default_project_type,
+        description="The Green Book project type whose optimism bias bounds apply (see the Inputs sheet).")
     price_base_year: int | None = None
+
+    @field_validator("optimism_bias_project_type")
+    @classmethod
+    def _known_project_type(cls, value: str) -> str:
+        from xlcase.reference import green_book
+
+        known = green_book().optimism_bias.project_types
+        if value not in known:
+            raise ValueError(f"not a Green Book optimism bias project type (one of {', '.join(known)})")
+        return value
 
 
 class Option(Part):
@@ -120,6 +149,8 @@ class Option(Part):
     do_minimum: bool = False
     preferred: bool = False
     trainees: int | None = None
+    optimism_bias: OptimismBias | None = Field(
+        None, description="This option's own uplift on costs; none means the default (0 for do nothing).")
     viability: Text | None = None
     justification: Text | None = None
     reason_rejected: Text | None = None

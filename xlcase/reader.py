@@ -155,7 +155,7 @@ class _Reader:
         path = tuple(f.key.split("."))
         self.locations[path] = Location(sheet, ref)
         cell = self.package.sheets[sheet].cell(ref)
-        value = self._convert(cell, f.type, None, Location(sheet, ref), section, f.label)
+        value = self._convert(cell, f.type, f.list, Location(sheet, ref), section, f.label)
         if value is not None:
             _set(data, path, value)
 

@@ -1,40 +1,58 @@
-"""Dated reference data: Green Book discount rates, sensitivity scenarios, Agenda for Change pay and employer on-costs.
+"""Dated reference data: Green Book rates and optimism bias, Agenda for Change pay, on-costs, apprenticeships, agency.
 
-The figures live in YAML files in ``reference_data/`` beside this module, each with its
-source, publication date and the period it applies to; this module only loads them
-(once, cached) and hands them out as small frozen records. A new year's pay award or a
-new Green Book edition is a change to a data file, never to code.
+The figures live in YAML files in ``reference_data/`` beside this module, each with its source,
+dates and whether it was verified. This module validates them with pydantic models (a mistake in
+a data file is an error naming its key path) and hands them out, loaded once per process. A new
+year's pay award or a new Green Book edition is a change to a data file, never to code.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from xlcase.errors import BadInputError
 
 REFERENCE_DIR = Path(__file__).parent / "reference_data"
 GREEN_BOOK_FILE = "green_book.yaml"
 AGENDA_FOR_CHANGE_FILE = "agenda_for_change.yaml"
+APPRENTICESHIPS_FILE = "apprenticeships.yaml"
+AGENCY_FILE = "agency.yaml"
 STANDARD_SCHEDULE = "standard"
-HEALTH_SCHEDULE = "health"  # for health effects valued as QALYs (Green Book); select with discount_schedule()
-
-ScenarioKind = Literal["costs_change", "benefits_change", "benefits_delay", "discount_rate"]
-_Record = TypeVar("_Record")
-SCENARIO_KINDS: tuple[str, ...] = ("costs_change", "benefits_change", "benefits_delay", "discount_rate")
+HEALTH_SCHEDULE = "health"  # for health effects valued as QALYs (Green Book)
+PayPoint = Literal["entry", "intermediate", "top"]
+ScenarioKind = Literal["costs_change", "benefits_change", "benefits_delay", "discount_schedule"]
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 class UnknownReferenceError(BadInputError):
-    """A discount schedule, pay period or date that the reference data does not cover."""
+    """A discount schedule, pay period, band or date that the reference data does not cover."""
 
 
-@dataclass(frozen=True)
-class DiscountBand:
+class ReferenceDataError(BadInputError):
+    """A reference data file that is not valid (its key path says where)."""
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Sourced(_Data):
+    """A figure's provenance: where it was published and whether it was checked against that."""
+
+    source: str
+    url: str | None = None
+    verified: bool
+    evidence: str | None = None
+    notes: str | None = None
+
+
+class DiscountBand(_Data):
     """One band of a discount schedule: ``rate`` discounts each step into years first_year..last_year."""
 
     first_year: int
@@ -46,16 +64,25 @@ class DiscountBand:
         return year >= self.first_year and (self.last_year is None or year <= self.last_year)
 
 
-@dataclass(frozen=True)
-class DiscountSchedule:
+class DiscountSchedule(_Sourced):
     """A Green Book discount schedule: contiguous bands from year 0, the last one open-ended."""
 
-    name: str
-    bands: tuple[DiscountBand, ...]
-    source: str
-    published: dt.date
+    name: str = ""
+    description: str
     effective_from: dt.date
-    description: str = ""
+    bands: tuple[DiscountBand, ...]
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> DiscountSchedule:
+        bands = self.bands
+        if not bands or bands[0].first_year != 0 or bands[-1].last_year is not None:
+            raise ValueError("bands must start at year 0 and end open-ended")
+        for before, after in zip(bands, bands[1:], strict=False):
+            if before.last_year is None or after.first_year != before.last_year + 1:
+                raise ValueError(f"bands are not contiguous at year {after.first_year}")
+        if any(band.rate <= -1 for band in bands):
+            raise ValueError("a discount rate must be above -100%")
+        return self
 
     @property
     def short_term_rate(self) -> float:
@@ -64,12 +91,6 @@ class DiscountSchedule:
 
     def rate_for_year(self, year: int) -> float:
         """The rate that discounts the step from year ``year - 1`` to year ``year``.
-
-        Args:
-            year: an appraisal year, 0 or later.
-
-        Returns:
-            The rate of the band covering ``year``.
 
         Raises:
             UnknownReferenceError: if ``year`` is negative.
@@ -83,257 +104,376 @@ class DiscountSchedule:
         """The same schedule with ``rate`` in place of the first band's rate (long-term bands unchanged)."""
         if rate == self.short_term_rate:
             return self
-        first = replace(self.bands[0], rate=float(rate))
-        return replace(self, bands=(first, *self.bands[1:]))
+        first = self.bands[0].model_copy(update={"rate": float(rate)})
+        return self.model_copy(update={"bands": (first, *self.bands[1:])})
 
 
-@dataclass(frozen=True)
-class SensitivityScenario:
+class SensitivityScenario(_Data):
     """One sensitivity test applied to an option's own flows (see green_book.yaml for the kinds)."""
 
     name: str
     kind: ScenarioKind
-    value: float
+    value: float = 0.0
+    schedule: str | None = None
+
+    @model_validator(mode="after")
+    def _parameters(self) -> SensitivityScenario:
+        if (self.kind == "discount_schedule") != (self.schedule is not None):
+            raise ValueError("a discount_schedule scenario names its schedule, and only it does")
+        if self.kind == "benefits_delay" and (self.value < 0 or self.value != int(self.value)):
+            raise ValueError("a delay is a whole number of years, 0 or more")
+        return self
 
 
-@dataclass(frozen=True)
-class BandPay:
-    """Annual pay at the entry and top points of one Agenda for Change band."""
+class Edition(_Data):
+    title: str
+    publisher: str
+    published: dt.date
+    url: str
+    supersedes: str
+    verified: bool
+    checked: dt.date
+    notes: str
 
-    band: str
-    entry: float
-    top: float
+
+class DiscountRateReview(_Data):
+    title: str
+    publisher: str
+    opened: dt.date
+    reported: dt.date | None
+    url: str
+    status: str
+    rates_in_force_unchanged: bool
+    verified: bool
 
 
-@dataclass(frozen=True)
-class PayScales:
-    """Agenda for Change pay points (England) for one pay year."""
+class OptimismBiasBounds(_Data):
+    """The Green Book's generic optimism bias bounds for one project type."""
 
+    label: str
+    measure: str
+    upper: float
+    lower: float
+    duration_upper: float | None = None
+    duration_lower: float | None = None
+
+
+class OptimismBiasGuidance(_Sourced):
+    checked: dt.date
+    default_project_type: str
+    project_types: dict[str, OptimismBiasBounds]
+
+    @model_validator(mode="after")
+    def _default_known(self) -> OptimismBiasGuidance:
+        if self.default_project_type not in self.project_types:
+            raise ValueError(f"default_project_type {self.default_project_type!r} is not a project type")
+        return self
+
+
+class SensitivitySet(_Data):
+    source: str
+    scenarios: tuple[SensitivityScenario, ...]
+
+
+class GreenBook(_Data):
+    """The Green Book data file: edition, the discount-rate review, schedules, optimism bias, sensitivity."""
+
+    edition: Edition
+    discount_rate_review: DiscountRateReview
+    discount_schedules: dict[str, DiscountSchedule]
+    optimism_bias: OptimismBiasGuidance
+    sensitivity: SensitivitySet
+
+    @model_validator(mode="after")
+    def _schedules(self) -> GreenBook:
+        for required in (STANDARD_SCHEDULE, HEALTH_SCHEDULE):
+            if required not in self.discount_schedules:
+                raise ValueError(f"discount_schedules needs a {required!r} schedule")
+        for scenario in self.sensitivity.scenarios:
+            if scenario.schedule is not None and scenario.schedule not in self.discount_schedules:
+                raise ValueError(f"sensitivity scenario {scenario.name!r} names an unknown schedule")
+        return self
+
+
+class BandPoints(_Data):
+    """The annual pay points of one Agenda for Change band, lowest first."""
+
+    points: tuple[float, ...]
+    years_to_next: tuple[int, ...] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> BandPoints:
+        if not 1 <= len(self.points) <= 3 or list(self.points) != sorted(self.points):
+            raise ValueError("a band has one to three pay points, in increasing order")
+        return self
+
+    @property
+    def entry(self) -> float:
+        return self.points[0]
+
+    @property
+    def top(self) -> float:
+        return self.points[-1]
+
+    @property
+    def intermediate(self) -> float | None:
+        """The middle point of a three-point band (bands 5 to 8a); None where the band has none."""
+        return self.points[1] if len(self.points) == 3 else None
+
+    def point(self, name: PayPoint) -> float | None:
+        return getattr(self, name)
+
+
+class _Dated(_Sourced):
     period: str
     effective_from: dt.date
-    effective_to: dt.date | None
-    announced: dt.date | None
-    source: str
-    url: str | None
-    bands: tuple[BandPay, ...]
-    notes: str = ""
+    effective_to: dt.date | None = None
 
-    def band(self, band: str | int) -> BandPay:
-        """The pay of one band.
+    def covers(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
-        Args:
-            band: the band number, e.g. ``4`` or ``"4"``.
 
-        Returns:
-            The band's entry and top pay.
+class PayScales(_Dated):
+    """Agenda for Change pay points (England) for one pay year."""
+
+    award: float
+    announced: dt.date
+    bands: dict[str, BandPoints]
+
+    def band(self, band: str | int) -> BandPoints:
+        """The pay points of one band ("4", "8a").
 
         Raises:
             UnknownReferenceError: if the band is not in this period's data.
         """
-        key = str(band)
-        for pay in self.bands:
-            if pay.band == key:
-                return pay
-        known = ", ".join(p.band for p in self.bands)
-        raise UnknownReferenceError(f"band {key} is not in the {self.period} pay scales (bands {known})")
+        key = str(band).strip().lower()
+        if key not in self.bands:
+            known = ", ".join(self.bands)
+            raise UnknownReferenceError(f"band {key} is not in the {self.period} pay scales (bands {known})")
+        return self.bands[key]
 
 
-@dataclass(frozen=True)
-class EmployerNationalInsurance:
+class EmployerNationalInsurance(_Dated):
     """Employer (Class 1 secondary) National Insurance for one period."""
 
-    period: str
-    effective_from: dt.date
-    effective_to: dt.date | None
-    source: str
-    url: str | None
     rate: float
     secondary_threshold: float
     apprentice_under_25_upper_threshold: float
 
     def annual_cost(self, annual_pay: float, *, apprentice_under_25: bool = False) -> float:
-        """Employer National Insurance on one year's pay.
-
-        Args:
-            annual_pay: gross pay for the year, in pounds.
-            apprentice_under_25: an apprentice under 25, exempt up to the apprentice upper threshold.
-
-        Returns:
-            The employer contribution, in pounds.
-        """
+        """Employer National Insurance on one year's pay (0% for an apprentice under 25 up to the upper threshold)."""
         threshold = self.secondary_threshold
         if apprentice_under_25:
             threshold = max(threshold, self.apprentice_under_25_upper_threshold)
         return max(0.0, annual_pay - threshold) * self.rate
 
 
-@dataclass(frozen=True)
-class PensionEmployerContribution:
+class PensionEmployerContribution(_Dated):
     """NHS Pension Scheme employer contribution rates for one period."""
 
-    period: str
-    effective_from: dt.date
-    effective_to: dt.date | None
-    source: str
-    url: str | None
     employer_rate: float
     administration_levy: float
-    local_rate: float
+    local_rate: float  # what the trust pays, the levy included
+    after: str  # what applies once the period ends
+
+    @property
+    def total_rate(self) -> float:
+        """The whole employer cost: the contribution and the administration levy (23.78%)."""
+        return self.employer_rate + self.administration_levy
 
     @property
     def central_rate(self) -> float:
-        """The part of the employer rate paid centrally rather than by the trust."""
-        return self.employer_rate - self.local_rate
+        """The part paid centrally (NHS England), not by the trust."""
+        return self.total_rate - self.local_rate
+
+
+class AgendaForChange(_Data):
+    pay_scales: tuple[PayScales, ...]
+    employer_national_insurance: tuple[EmployerNationalInsurance, ...]
+    nhs_pension_employer: tuple[PensionEmployerContribution, ...]
+
+
+class Levy(_Sourced):
+    name: str
+    rate: float
+    allowance: float
+
+
+class FundingRules(_Dated):
+    levy_fund_expiry_months: int
+    government_top_up: float
+    employer_co_investment: float
+
+
+class PaymentProfile(_Sourced):
+    monthly_share: float
+    completion_share: float
+
+    @model_validator(mode="after")
+    def _whole(self) -> PaymentProfile:
+        if abs(self.monthly_share + self.completion_share - 1) > 1e-12:
+            raise ValueError("the monthly and completion shares add up to 1")
+        return self
+
+
+class OffTheJob(_Sourced):
+    rule: str
+    minimum_duration_months: int
+    minimum_hours: float
+
+
+class Standard(_Sourced):
+    title: str
+    version: str
+    level: int
+    typical_duration_months: int
+    funding_band_maximum: float | None
+    minimum_off_the_job_hours: float | None
+
+
+class Apprenticeships(_Data):
+    levy: Levy
+    funding_rules: tuple[FundingRules, ...]
+    payment_profile: PaymentProfile
+    off_the_job: OffTheJob
+    standards: dict[str, Standard]
+
+
+class PriceCap(_Sourced):
+    uplift_over_national_rate: float
+    effective_from: dt.date
+
+
+class PlanningTarget(_Sourced):
+    period: str
+    agency_spend_reduction: float | None
+    bank_spend_reduction: float | None
+
+
+class Agency(_Data):
+    price_cap: PriceCap
+    planning_targets: tuple[PlanningTarget, ...]
 
 
 @functools.cache
-def _load(filename: str) -> dict[str, Any]:
-    with (REFERENCE_DIR / filename).open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    if not isinstance(data, dict):
-        raise ValueError(f"reference data file {filename} does not hold a mapping")
-    return data
+def _load(filename: str, model: type[_Model]) -> _Model:
+    """A reference data file, validated; its errors name the file and the key path."""
+    path = REFERENCE_DIR / filename
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]).lstrip(".") + f": {e['msg']}"
+            for e in exc.errors(include_url=False)
+        )
+        raise ReferenceDataError(problems, location=str(path)) from None
 
 
-def _schedule(name: str, spec: dict[str, Any], book: dict[str, Any]) -> DiscountSchedule:
-    bands = tuple(
-        DiscountBand(int(b["first_year"]), None if b["last_year"] is None else int(b["last_year"]), float(b["rate"]))
-        for b in spec["bands"]
-    )
-    if not bands or bands[0].first_year != 0 or bands[-1].last_year is not None:
-        raise ValueError(f"discount schedule {name}: bands must start at year 0 and end open-ended")
-    for before, after in zip(bands, bands[1:], strict=False):
-        if before.last_year is None or after.first_year != before.last_year + 1:
-            raise ValueError(f"discount schedule {name}: bands are not contiguous at year {after.first_year}")
-    return DiscountSchedule(
-        name=name,
-        bands=bands,
-        source=" ".join(str(book["source"]).split()),
-        published=book["published"],
-        effective_from=spec["effective_from"],
-        description=" ".join(str(spec.get("description", "")).split()),
-    )
+def green_book() -> GreenBook:
+    """The Green Book data: edition, discount-rate review, schedules, optimism bias and sensitivity."""
+    return _load(GREEN_BOOK_FILE, GreenBook)
+
+
+def agenda_for_change() -> AgendaForChange:
+    """The Agenda for Change pay scales and employer on-costs, every period held."""
+    return _load(AGENDA_FOR_CHANGE_FILE, AgendaForChange)
+
+
+def apprenticeships() -> Apprenticeships:
+    """The apprenticeship levy, funding rules, payment profile and standards."""
+    return _load(APPRENTICESHIPS_FILE, Apprenticeships)
+
+
+def agency() -> Agency:
+    """The agency price cap and the planning guidance's reduction targets."""
+    return _load(AGENCY_FILE, Agency)
 
 
 @functools.cache
 def discount_schedule(name: str = STANDARD_SCHEDULE) -> DiscountSchedule:
-    """A Green Book discount schedule.
-
-    Args:
-        name: ``"standard"`` (3.5% for years 0-30, then declining) or ``"health"`` (1.5%
-            for years 0-30, for health effects valued as QALYs).
-
-    Returns:
-        The schedule with its bands, source and dates.
+    """A Green Book discount schedule: "standard", "health" (QALY-valued effects) or "lower_rate_test".
 
     Raises:
         UnknownReferenceError: if no schedule has that name.
     """
-    book = _load(GREEN_BOOK_FILE)
-    schedules = book["discount_schedules"]
+    schedules = green_book().discount_schedules
     if name not in schedules:
         raise UnknownReferenceError(f"no discount schedule named {name!r} (known: {', '.join(schedules)})")
-    return _schedule(name, schedules[name], book)
+    return schedules[name].model_copy(update={"name": name})
 
 
-@functools.cache
 def sensitivity_scenarios() -> tuple[SensitivityScenario, ...]:
     """The sensitivity scenarios the engine runs for every option, in report order."""
-    scenarios = []
-    for spec in _load(GREEN_BOOK_FILE)["sensitivity"]["scenarios"]:
-        if spec["kind"] not in SCENARIO_KINDS:
-            raise ValueError(f"sensitivity scenario {spec['name']!r}: unknown kind {spec['kind']!r}")
-        value = float(spec["value"])
-        if spec["kind"] == "benefits_delay" and (value < 0 or value != int(value)):
-            raise ValueError(f"sensitivity scenario {spec['name']!r}: a delay is a whole number of years, 0 or more")
-        scenarios.append(SensitivityScenario(str(spec["name"]), spec["kind"], value))
-    return tuple(scenarios)
+    return green_book().sensitivity.scenarios
 
 
-def _periods(section: str) -> list[dict[str, Any]]:
-    return list(_load(AGENDA_FOR_CHANGE_FILE)[section])
+def optimism_bias_bounds(project_type: str | None = None) -> OptimismBiasBounds:
+    """The Green Book's optimism bias bounds for a project type (the guidance's default when None).
+
+    Raises:
+        UnknownReferenceError: no such project type.
+    """
+    guidance = green_book().optimism_bias
+    key = project_type or guidance.default_project_type
+    if key not in guidance.project_types:
+        raise UnknownReferenceError(f"no optimism bias project type {key!r} "
+                                    f"(known: {', '.join(guidance.project_types)})")
+    return guidance.project_types[key]
 
 
-def _pick(section: str, what: str, on: dt.date | str | None) -> dict[str, Any]:
-    """The entry of a dated section for a period name, the period covering a date, or the latest."""
-    entries = sorted(_periods(section), key=lambda e: e["effective_from"])
+_D = TypeVar("_D", bound=_Dated)
+
+
+def _pick(entries: tuple[_D, ...], what: str, on: dt.date | str | None) -> _D:
+    """The entry for a period name, the period covering a date, or the latest."""
+    ordered = sorted(entries, key=lambda e: e.effective_from)
     if on is None:
-        return entries[-1]
+        return ordered[-1]
     if isinstance(on, str):
-        for entry in entries:
-            if entry["period"] == on:
+        for entry in ordered:
+            if entry.period == on:
                 return entry
-        known = ", ".join(e["period"] for e in entries)
+        known = ", ".join(e.period for e in ordered)
         raise UnknownReferenceError(f"no {what} for period {on!r} (known: {known})")
-    for entry in reversed(entries):
-        ends = entry.get("effective_to")
-        if entry["effective_from"] <= on and (ends is None or on <= ends):
+    for entry in reversed(ordered):
+        if entry.covers(on):
             return entry
     raise UnknownReferenceError(f"no {what} in force on {on.isoformat()}")
 
 
-def _record(cls: type[_Record], entry: dict[str, Any], **given: Any) -> _Record:
-    """A dated reference record from its YAML entry: every field by name, rates and amounts as floats."""
-    values: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name in given:
-            continue
-        value = entry.get(f.name, f.default if f.default is not MISSING else None)
-        values[f.name] = float(value) if f.type == "float" and value is not None else value
-    return cls(**values, **given)
-
-
-def _pay_scales(entry: dict[str, Any]) -> PayScales:
-    bands = tuple(BandPay(str(b), float(p["entry"]), float(p["top"])) for b, p in entry["bands"].items())
-    return _record(PayScales, entry, bands=bands)
-
-
-@functools.cache
 def pay_scales(on: dt.date | str | None = None) -> PayScales:
-    """Agenda for Change pay scales.
-
-    Args:
-        on: a period name (``"2025/26"``), a date the scales must be in force on, or None
-            for the latest period held.
-
-    Returns:
-        The pay scales with their source and dates.
+    """Agenda for Change pay scales for a period name ("2026/27"), a date, or the latest held.
 
     Raises:
         UnknownReferenceError: if no period matches.
     """
-    return _pay_scales(_pick("pay_scales", "pay scales", on))
+    return _pick(agenda_for_change().pay_scales, "pay scales", on)
 
 
-@functools.cache
 def employer_national_insurance(on: dt.date | str | None = None) -> EmployerNationalInsurance:
-    """Employer National Insurance rate and thresholds.
-
-    Args:
-        on: a period name, a date the rate must be in force on, or None for the latest.
-
-    Returns:
-        The rate and thresholds with their source and dates.
+    """Employer National Insurance rate and thresholds for a period name, a date, or the latest.
 
     Raises:
         UnknownReferenceError: if no period matches.
     """
-    entry = _pick("employer_national_insurance", "employer National Insurance rate", on)
-    return _record(EmployerNationalInsurance, entry)
+    return _pick(agenda_for_change().employer_national_insurance, "employer National Insurance rate", on)
 
 
-@functools.cache
 def nhs_pension_employer(on: dt.date | str | None = None) -> PensionEmployerContribution:
-    """NHS Pension Scheme employer contribution rates.
-
-    Args:
-        on: a period name, a date the rates must be in force on, or None for the latest.
-
-    Returns:
-        The full, local and levy rates with their source and dates.
+    """NHS Pension Scheme employer rates for a period name, a date, or the latest.
 
     Raises:
         UnknownReferenceError: if no period matches.
     """
-    entry = _pick("nhs_pension_employer", "NHS Pension employer rate", on)
-    return _record(PensionEmployerContribution, entry)
+    return _pick(agenda_for_change().nhs_pension_employer, "NHS Pension employer rate", on)
+
+
+def funding_rules(on: dt.date | str | None = None) -> FundingRules:
+    """The apprenticeship funding rules for a period name, a date, or the latest.
+
+    Raises:
+        UnknownReferenceError: if no period matches.
+    """
+    return _pick(apprenticeships().funding_rules, "apprenticeship funding rules", on)

@@ -89,6 +89,7 @@ class Field(_Part):
     type: ColumnType
     required: bool = False
     help: str | None = None
+    list: str | None = None
 
 
 class Table(_Part):
@@ -179,19 +180,29 @@ class AxisRows(_Part):
     in_period: str
     rate: str
     factor: str
-    scenario_factor: str  # "{scenario}" is replaced by the scenario's name
+    health_rate: str
+    health_factor: str
+    scenario_rate: str  # "{scenario}" is replaced by the sensitivity scenario's name
+    scenario_factor: str
 
 
 class OptionRows(_Part):
     """Labels of the rows of each option's block on the Appraisal sheet, in sheet order."""
 
     option: str
+    optimism_bias: str
     costs: str
     benefits: str
+    health_benefits: str
     net: str
-    net_vs_do_nothing: str
+    delta_costs: str
+    delta_benefits: str
+    delta_health: str
+    incremental_costs: str
+    savings: str
     discounted: str
     cumulative: str
+    lowest_ahead: str
     paid_back: str
 
 
@@ -202,7 +213,10 @@ class AppraisalLayout(_Part):
     axis: AxisRows
     do_nothing: str
     preferred: str
-    do_nothing_net: str
+    do_nothing_optimism_bias: str
+    do_nothing_costs: str
+    do_nothing_benefits: str
+    do_nothing_health: str
     option_rows: OptionRows
 
 
@@ -228,6 +242,10 @@ class ResultsLayout(_Part):
     sensitivity_base: str
     cumulative_chart: str
     pv_chart: str
+    tornado_heading: str
+    tornado_scenario: str
+    tornado_change: str
+    tornado_chart: str
 
     def header(self, figure: str) -> str:
         """The Results header of an engine figure ('npv_vs_do_nothing' -> 'NPV vs do nothing')."""
@@ -315,9 +333,12 @@ class Template(_Part):
     def _references(self) -> Template:
         if YES_NO_LIST not in self.lists or set(self.lists[YES_NO_LIST]) != {"yes", "no"}:
             raise ValueError(f"lists.{YES_NO_LIST} must give the labels of yes and no")
-        for list_name, codes in CODE_LISTS.items():  # the case model's codes are the contract
+        for list_name, codes in {**CODE_LISTS, **reference_code_lists()}.items():  # the contract's codes
             if list_name in self.lists and set(self.lists[list_name]) != set(codes):
                 raise ValueError(f"lists.{list_name} must label exactly the case file's codes: {', '.join(codes)}")
+        for f in self.fields.values():
+            if f.list and f.list not in self.lists:
+                raise ValueError(f"the field {f.name} names an unknown list {f.list!r}")
         for table in self.tables.values():
             for column in table.columns:
                 if column.list and column.list not in self.lists:
@@ -457,6 +478,13 @@ class Template(_Part):
         if this_table is None:
             raise KeyError(f"{token!r} is not a table:column reference")
         return f"{this_table.name}[[#This Row],[{this_table.header(token)}]]"
+
+
+def reference_code_lists() -> dict[str, tuple[str, ...]]:
+    """Closed lists whose codes are keys of the reference data (the optimism bias project types)."""
+    from xlcase.reference import green_book
+
+    return {"optimism_bias_project_type": tuple(green_book().optimism_bias.project_types)}
 
 
 def started_rows(table: Table, years: int) -> str:

@@ -11,13 +11,14 @@ from openpyxl.packaging.custom import StringProperty
 from xlcase.atomic import atomic_output
 from xlcase.model import Case
 from xlcase.template import DEFAULT_TEMPLATE, TEMPLATE_PROPERTY, VERSION_PROPERTY, Template, load_template
-from xlcase.writer.appraisal_sheet import write_appraisal_sheet, write_results_sheet
+from xlcase.writer.appraisal_sheet import write_appraisal_sheet
 from xlcase.writer.checks_sheet import write_checks_sheet
 from xlcase.writer.forms import write_form_sheet
 from xlcase.writer.guide_sheet import write_guide_sheet
 from xlcase.writer.inputs_sheet import write_inputs_sheet
 from xlcase.writer.layout import Layout
 from xlcase.writer.lists_sheet import write_lists_sheet
+from xlcase.writer.results_sheet import write_results_sheet
 from xlcase.writer.styles import register_styles
 
 

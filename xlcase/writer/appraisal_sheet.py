@@ -1,32 +1,34 @@
-"""The Appraisal (calculations) and Results (outputs) sheets: the Green Book appraisal as live formulas.
+"""The Appraisal sheet: the Green Book appraisal (version 2) as live formulas, year by year.
 
 FAST layout: one time axis across the columns from E, the same formula along each row, every
-rate and year taken from the named inputs. The figures are the ones xlcase.appraisal computes;
-tests recalculate this sheet in LibreOffice and compare.
+rate and year taken from the named inputs. Every option slot reads one row of the Options table
+and is measured against the do-nothing option, exactly as xlcase.appraisal computes it; the tests
+recalculate this sheet in LibreOffice and compare every figure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.chart.data_source import StrRef
-from openpyxl.chart.series import SeriesLabel
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase import reference
+from xlcase.conventions import HEALTH_CLASS
+from xlcase.reference import HEALTH_SCHEDULE, STANDARD_SCHEDULE
 from xlcase.template import Sheet, Template
-from xlcase.writer.cells import add_table, define_name, financial_year_formula, header_row
+from xlcase.writer.cells import define_name, financial_year_formula
 from xlcase.writer.forms import finish_sheet, write_heading
-from xlcase.writer.inputs_sheet import LONG_TERM_FROM, LONG_TERM_RATE, STANDARD_RATE_LAST_YEAR, sensitivity_name
-from xlcase.writer.layout import FIRST_COLUMN, Layout
-from xlcase.writer.styles import CALC, LABEL, NUMBER_FORMATS, OUTPUT, SUBHEADING
+from xlcase.writer.inputs_sheet import PAYBACK_TOLERANCE_NAME, RATE_FROM, schedule_name
+from xlcase.writer.layout import Layout
+from xlcase.writer.styles import CALC, LABEL, NUMBER_FORMATS
 
 YEAR_COL = 5  # column E: first year of the time axis
-ROW_YEAR, ROW_FY, ROW_IN_PERIOD, ROW_RATE, ROW_DF = 4, 5, 6, 7, 8
-BLOCK_ROWS = ("costs", "benefits", "net", "net_vs_do_nothing", "discounted", "cumulative", "paid_back")
+ROW_YEAR, ROW_FY, ROW_IN_PERIOD = 4, 5, 6
+FLOW_ROWS = ("costs", "benefits", "health_benefits", "net", "delta_costs", "delta_benefits", "delta_health",
+             "incremental_costs", "savings", "discounted", "cumulative", "lowest_ahead", "paid_back")
+BLOCK_HEIGHT = 2 + len(FLOW_ROWS) + 1  # the option row, its optimism bias, the flows, a blank row
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,13 @@ class OptionBlock:
     slot: int
     top: int
 
+    @property
+    def bias_row(self) -> int:
+        return self.top + 1
+
     def row(self, key: str) -> int:
-        """The row of one of the block's lines, by its key in the template's option_rows."""
-        return self.top + 1 + BLOCK_ROWS.index(key)
+        """The row of one of the block's flows, by its key in the template's option_rows."""
+        return self.top + 2 + FLOW_ROWS.index(key)
 
 
 class AppraisalGrid:
@@ -50,12 +56,17 @@ class AppraisalGrid:
         self.template = template
         self.options = layout.tables["options"].rows
         self.scenarios = reference.sensitivity_scenarios()
-        self.rate_scenarios = [i for i, s in enumerate(self.scenarios) if s.kind == "discount_rate"]
-        self.row_scenario_df = {i: ROW_DF + 1 + n for n, i in enumerate(self.rate_scenarios)}
-        self.row_do_nothing = ROW_DF + len(self.rate_scenarios) + 2
-        self.row_do_nothing_net = self.row_do_nothing + 2
-        first_block = self.row_do_nothing_net + 2
-        self.blocks = [OptionBlock(k + 1, first_block + k * (len(BLOCK_ROWS) + 2)) for k in range(self.options)]
+        schedules = [STANDARD_SCHEDULE, HEALTH_SCHEDULE]
+        schedules += sorted({s.schedule for s in self.scenarios if s.schedule} - set(schedules))
+        # Each schedule has a rate row and a factor row, from row 7 on.
+        self.rate_row = {name: ROW_IN_PERIOD + 1 + 2 * i for i, name in enumerate(schedules)}
+        self.factor_row = {name: row + 1 for name, row in self.rate_row.items()}
+        below_axis = max(self.factor_row.values()) + 2
+        self.row_do_nothing, self.row_preferred = below_axis, below_axis + 1
+        self.row_dn_bias = below_axis + 2
+        self.row_dn = {"costs": below_axis + 3, "benefits": below_axis + 4, "health_benefits": below_axis + 5}
+        first_block = below_axis + 7
+        self.blocks = [OptionBlock(k + 1, first_block + k * BLOCK_HEIGHT) for k in range(self.options)]
 
     @property
     def first_letter(self) -> str:
@@ -67,6 +78,9 @@ class AppraisalGrid:
         a, b = get_column_letter(YEAR_COL + start), get_column_letter(YEAR_COL + stop - 1)
         return f"{quote_sheetname(self.sheet)}!${a}${row}:${b}${row}"
 
+    def factors(self, schedule: str = STANDARD_SCHEDULE, start: int = 0, stop: int | None = None) -> str:
+        return self.span(self.factor_row[schedule], start, stop)
+
     def cell(self, col: int, row: int) -> str:
         return f"{quote_sheetname(self.sheet)}!${get_column_letter(col)}${row}"
 
@@ -76,213 +90,139 @@ def write_appraisal_sheet(ws: Worksheet, sheet: Sheet, template: Template, layou
     grid = AppraisalGrid(layout, ws.title, template)
     words = template.appraisal
     write_heading(ws, sheet.heading, words.intro)
-    ws.column_dimensions["B"].width = 38
+    ws.column_dimensions["B"].width = 44
     ws.column_dimensions["C"].width = 10
-    ws.column_dimensions["D"].width = 28
-    costs = template.table("costs").year_span(layout.years)
-    benefits = template.table("benefits").year_span(layout.years)
-    rate_lookup = f"LOOKUP({{y}},{LONG_TERM_FROM},{LONG_TERM_RATE})"
-
-    axis = words.axis
-    _label(ws, ROW_YEAR, axis.year)
-    _label(ws, ROW_FY, axis.financial_year)
-    _label(ws, ROW_IN_PERIOD, axis.in_period)
-    _label(ws, ROW_RATE, axis.rate)
-    _label(ws, ROW_DF, axis.factor)
-    for i, row in grid.row_scenario_df.items():
-        _label(ws, row, axis.scenario_factor.format(scenario=grid.scenarios[i].name))
-    for t in range(grid.years):
-        col = YEAR_COL + t
-        c = get_column_letter(col)
-        prev = get_column_letter(col - 1)
-        y = f"{c}${ROW_YEAR}"
-        _calc(ws, ROW_YEAR, col, 0 if t == 0 else f"={prev}{ROW_YEAR}+1", "integer")
-        fy = _calc(ws, ROW_FY, col, financial_year_formula(y))
-        fy.font = Font(bold=True)
-        _calc(ws, ROW_IN_PERIOD, col, f"=IF({y}<AppraisalYears,1,0)", "integer")
-        _calc(ws, ROW_RATE, col, f"=IF({y}<={STANDARD_RATE_LAST_YEAR},DiscountRate,{rate_lookup.format(y=y)})",
-              "percent")
-        _calc(ws, ROW_DF, col, f"=IF({y}=0,1,{prev}{ROW_DF}/(1+{c}{ROW_RATE}))", "factor")
-        for i, row in grid.row_scenario_df.items():
-            rate = f"IF({y}<={STANDARD_RATE_LAST_YEAR},{sensitivity_name(i)},{rate_lookup.format(y=y)})"
-            _calc(ws, row, col, f"=IF({y}=0,1,{prev}{row}/(1+{rate}))", "factor")
-
-    f = template.formula
-    _label(ws, grid.row_do_nothing, words.do_nothing)
-    dn = _calc(ws, grid.row_do_nothing, 3, f('=IFERROR(INDEX({options:id},MATCH({yes},{options:do_nothing},0)),"")'))
-    define_name(ws, "DoNothingID", dn.coordinate)
-    _label(ws, grid.row_do_nothing + 1, words.preferred)
-    pref = _calc(ws, grid.row_do_nothing + 1, 3, f('=IFERROR(INDEX({options:id},MATCH({yes},{options:preferred},0)),"")'))
-    define_name(ws, "PreferredID", pref.coordinate)
-    _label(ws, grid.row_do_nothing_net, words.do_nothing_net)
-    cost_option, benefit_option = template.ref("costs", "option"), template.ref("benefits", "option")
-    for t in range(grid.years):
-        col = YEAR_COL + t
-        c = get_column_letter(col)
-        flows = (f"SUMIFS(INDEX({benefits},0,{c}${ROW_YEAR}+1),{benefit_option},DoNothingID)"
-                 f"-SUMIFS(INDEX({costs},0,{c}${ROW_YEAR}+1),{cost_option},DoNothingID)*(1+OptimismBias)")
-        _calc(ws, grid.row_do_nothing_net, col, f'=IF(DoNothingID="",0,({flows})*{c}${ROW_IN_PERIOD})', "money")
-
+    ws.column_dimensions["D"].width = 30
+    _write_axis(ws, grid)
+    _write_do_nothing(ws, grid)
     for block in grid.blocks:
-        _write_block(ws, grid, block, costs, benefits)
+        _write_block(ws, grid, block)
     finish_sheet(ws, freeze=f"{grid.first_letter}{ROW_FY + 1}")
     return grid
 
 
-def _write_block(ws: Worksheet, grid: AppraisalGrid, block: OptionBlock, costs: str, benefits: str) -> None:
+def _write_axis(ws: Worksheet, grid: AppraisalGrid) -> None:
+    """Year index, financial year, the period mask, and each discount schedule's rates and factors."""
+    axis = grid.template.appraisal.axis
+    _label(ws, ROW_YEAR, axis.year)
+    _label(ws, ROW_FY, axis.financial_year)
+    _label(ws, ROW_IN_PERIOD, axis.in_period)
+    titles = {STANDARD_SCHEDULE: (axis.rate, axis.factor), HEALTH_SCHEDULE: (axis.health_rate, axis.health_factor)}
+    for name, row in grid.rate_row.items():
+        scenario = next((s.name for s in grid.scenarios if s.schedule == name), name)
+        rate_label, factor_label = titles.get(name, (axis.scenario_rate.format(scenario=scenario),
+                                                     axis.scenario_factor.format(scenario=scenario)))
+        _label(ws, row, rate_label)
+        _label(ws, grid.factor_row[name], factor_label)
+    for t in range(grid.years):
+        col = YEAR_COL + t
+        c, prev = get_column_letter(col), get_column_letter(col - 1)
+        year = f"{c}${ROW_YEAR}"
+        _calc(ws, ROW_YEAR, col, 0 if t == 0 else f"={prev}{ROW_YEAR}+1", "integer")
+        _calc(ws, ROW_FY, col, financial_year_formula(year)).font = Font(bold=True)
+        _calc(ws, ROW_IN_PERIOD, col, f"=IF({year}<AppraisalYears,1,0)", "integer")
+        for name, row in grid.rate_row.items():
+            _calc(ws, row, col, f"=LOOKUP({year},{RATE_FROM},{schedule_name(name)})", "rate")
+            factor = grid.factor_row[name]
+            _calc(ws, factor, col, f"=IF({year}=0,1,{prev}{factor}/(1+{c}{row}))", "factor")
+
+
+def _flows(grid: AppraisalGrid, option: str, year_col: str) -> dict[str, str]:
+    """SUMIFS of one option's costs, standard benefits and health benefits in one year (before optimism bias)."""
+    template = grid.template
+    costs = template.table("costs").year_span(grid.years)
+    benefits = template.table("benefits").year_span(grid.years)
+    index = f"{year_col}${ROW_YEAR}+1"
+    health = template.formula(f"{{label:benefit_class:{HEALTH_CLASS}}}")
+    by_option = f"{template.ref('benefits', 'option')},{option}"
+    benefit_class = template.ref("benefits", "category")
+    return {
+        "costs": f"SUMIFS(INDEX({costs},0,{index}),{template.ref('costs', 'option')},{option})",
+        "benefits": f'SUMIFS(INDEX({benefits},0,{index}),{by_option},{benefit_class},"<>"&{health})',
+        "health_benefits": f"SUMIFS(INDEX({benefits},0,{index}),{by_option},{benefit_class},{health})",
+    }
+
+
+def _write_do_nothing(ws: Worksheet, grid: AppraisalGrid) -> None:
+    """The do-nothing and preferred option IDs, and the do-nothing option's flows every option is compared with."""
+    template = grid.template
+    words = template.appraisal
+    f = template.formula
+    _label(ws, grid.row_do_nothing, words.do_nothing)
+    dn = _calc(ws, grid.row_do_nothing, 3, f('=IFERROR(INDEX({options:id},MATCH({yes},{options:do_nothing},0)),"")'))
+    define_name(ws, "DoNothingID", dn.coordinate)
+    _label(ws, grid.row_preferred, words.preferred)
+    pref = _calc(ws, grid.row_preferred, 3, f('=IFERROR(INDEX({options:id},MATCH({yes},{options:preferred},0)),"")'))
+    define_name(ws, "PreferredID", pref.coordinate)
+    _label(ws, grid.row_dn_bias, words.do_nothing_optimism_bias)
+    own = f("INDEX({options:optimism_bias},MATCH({yes},{options:do_nothing},0))")
+    _calc(ws, grid.row_dn_bias, 3, f'=IF(DoNothingID="",0,IF(ISNUMBER({own}),{own},0))', "percent")
+    labels = {"costs": words.do_nothing_costs, "benefits": words.do_nothing_benefits,
+              "health_benefits": words.do_nothing_health}
+    for key, row in grid.row_dn.items():
+        _label(ws, row, labels[key])
+    for t in range(grid.years):
+        col = YEAR_COL + t
+        c = get_column_letter(col)
+        mask = f"{c}${ROW_IN_PERIOD}"
+        flows = _flows(grid, "DoNothingID", c)
+        uplift = f"*(1+$C${grid.row_dn_bias})"
+        for key, row in grid.row_dn.items():
+            _calc(ws, row, col, f'=IF(DoNothingID="",0,{flows[key]}{uplift if key == "costs" else ""}*{mask})', "money")
+
+
+def _write_block(ws: Worksheet, grid: AppraisalGrid, block: OptionBlock) -> None:
+    """One option's flows, its differences from doing nothing, their discounted sum and its payback."""
     template = grid.template
     labels = template.appraisal.option_rows
+    f = template.formula
     top = block.top
     ws.cell(top, 1, block.slot).font = Font(color="808080")
     _label(ws, top, labels.option)
     option = f"$C${top}"
-    ids, names = template.ref("options", "id"), template.ref("options", "name")
-    cost_option, benefit_option = template.ref("costs", "option"), template.ref("benefits", "option")
-    _calc(ws, top, 3, f'=IF(INDEX({ids},$A${top})="","",INDEX({ids},$A${top}))')
-    name = _calc(ws, top, 4, f'=IF({option}="","",INDEX({names},$A${top}))')
+    slot = f"$A${top}"
+    _calc(ws, top, 3, f(f'=IF(INDEX({{options:id}},{slot})="","",INDEX({{options:id}},{slot}))'))
+    name = _calc(ws, top, 4, f(f'=IF({option}="","",INDEX({{options:name}},{slot}))'))
     name.font = Font(bold=True)
-    for key in BLOCK_ROWS:
+    _label(ws, block.bias_row, "  " + labels.optimism_bias)
+    own = f(f"INDEX({{options:optimism_bias}},{slot})")
+    is_dn = f(f"INDEX({{options:do_nothing}},{slot})={{yes}}")
+    _calc(ws, block.bias_row, 3, f'=IF({option}="","",IF(ISNUMBER({own}),{own},IF({is_dn},0,OptimismBias)))',
+          "percent")
+    bias = f"$C${block.bias_row}"
+    for key in FLOW_ROWS:
         _label(ws, block.row(key), "  " + getattr(labels, key))
-    r = {key: block.row(key) for key in BLOCK_ROWS}
+    r = {key: block.row(key) for key in FLOW_ROWS}
+    dn = grid.row_dn
+    df, dfh = grid.factor_row[STANDARD_SCHEDULE], grid.factor_row[HEALTH_SCHEDULE]
+    last = get_column_letter(YEAR_COL + grid.years - 1)
     for t in range(grid.years):
         col = YEAR_COL + t
-        c = get_column_letter(col)
-        index = f"{c}${ROW_YEAR}+1"
+        c, nxt = get_column_letter(col), get_column_letter(col + 1)
         mask = f"{c}${ROW_IN_PERIOD}"
-        _calc(ws, r["costs"], col,
-              f'=IF({option}="",0,SUMIFS(INDEX({costs},0,{index}),{cost_option},{option})*(1+OptimismBias)*{mask})',
-              "money")
-        _calc(ws, r["benefits"], col,
-              f'=IF({option}="",0,SUMIFS(INDEX({benefits},0,{index}),{benefit_option},{option})*{mask})', "money")
-        _calc(ws, r['net'], col, f"={c}{r['benefits']}-{c}{r['costs']}", "money")
-        _calc(ws, r["net_vs_do_nothing"], col,
-              f'=IF({option}="",0,{c}{r["net"]}-{c}${grid.row_do_nothing_net})', "money")
-        _calc(ws, r['discounted'], col, f"={c}{r['net_vs_do_nothing']}*{c}${ROW_DF}", "money")
-        _calc(ws, r['cumulative'], col, f"=SUM(${grid.first_letter}{r['discounted']}:{c}{r['discounted']})",
-              "money")
-        _calc(ws, r["paid_back"], col,
-              f'=IF(AND({option}<>"",{option}<>DoNothingID,{mask}=1,{c}{r["cumulative"]}>=0),{c}${ROW_YEAR},"")',
-              "integer")
-
-
-def write_results_sheet(ws: Worksheet, sheet: Sheet, grid: AppraisalGrid, charted: int) -> None:
-    """The Results table, the sensitivity table and the two charts (of the first ``charted`` options)."""
-    words = grid.template.results
-    write_heading(ws, sheet.heading, words.intro)
-    header = 4
-    first_col = FIRST_COLUMN
-    columns = words.columns
-    for offset, column in enumerate(columns):
-        ws.column_dimensions[get_column_letter(first_col + offset)].width = column.width
-    header_row(ws, header, first_col, [c.header for c in columns])
-    col = {c.figure: get_column_letter(first_col + i) for i, c in enumerate(columns)}
-    df = grid.span(ROW_DF)
-    for block in grid.blocks:
-        row = header + block.slot
-        opt = f"${col['id']}{row}"
-        rows = block.row
-        pv_c, pv_b, npv_dn = (f"${col[h]}{row}" for h in ("pv_costs", "pv_benefits", "npv_vs_do_nothing"))
-        not_dn = f'OR({opt}="",{opt}=DoNothingID)'
-        paid_back = grid.span(rows("paid_back"))
+        flows = _flows(grid, option, c)
         formulas = {
-            "id": f"={grid.cell(3, block.top)}",
-            "name": f"={grid.cell(4, block.top)}",
-            "pv_costs": f'=IF({opt}="","",SUMPRODUCT({grid.span(rows("costs"))},{df}))',
-            "pv_benefits": f'=IF({opt}="","",SUMPRODUCT({grid.span(rows("benefits"))},{df}))',
-            "npv": f'=IF({opt}="","",{pv_b}-{pv_c})',
-            "npv_vs_do_nothing": f'=IF({opt}="","",SUMPRODUCT({grid.span(rows("net_vs_do_nothing"))},{df}))',
-            "bcr": f'=IF({opt}="","",IF({pv_c}=0,"",{pv_b}/{pv_c}))',
-            "discounted_payback_year": f'=IF({not_dn},"",IF(COUNT({paid_back})=0,"",MIN({paid_back})))',
-            "cost_switching_value": f'=IF({not_dn},"",IF({pv_c}=0,"",{npv_dn}/{pv_c}))',
-            "benefit_switching_value": f'=IF({not_dn},"",IF({pv_b}=0,"",{npv_dn}/{pv_b}))',
+            "costs": f'=IF({option}="",0,{flows["costs"]}*(1+{bias})*{mask})',
+            "benefits": f'=IF({option}="",0,{flows["benefits"]}*{mask})',
+            "health_benefits": f'=IF({option}="",0,{flows["health_benefits"]}*{mask})',
+            "net": f"={c}{r['benefits']}+{c}{r['health_benefits']}-{c}{r['costs']}",
+            "delta_costs": f'=IF({option}="",0,{c}{r["costs"]}-{c}${dn["costs"]})',
+            "delta_benefits": f'=IF({option}="",0,{c}{r["benefits"]}-{c}${dn["benefits"]})',
+            "delta_health": f'=IF({option}="",0,{c}{r["health_benefits"]}-{c}${dn["health_benefits"]})',
+            "incremental_costs": f"=MAX({c}{r['delta_costs']},0)",
+            "savings": f"=MAX(-{c}{r['delta_costs']},0)",
+            "discounted": (f"=({c}{r['delta_benefits']}-{c}{r['delta_costs']})*{c}${df}"
+                           f"+{c}{r['delta_health']}*{c}${dfh}"),
+            "cumulative": (f"={c}{r['discounted']}" if t == 0
+                           else f"={get_column_letter(col - 1)}{r['cumulative']}+{c}{r['discounted']}"),
+            "lowest_ahead": (f"={c}{r['cumulative']}" if t == grid.years - 1
+                             else f"=MIN({c}{r['cumulative']},{nxt}{r['lowest_ahead']})"),
+            "paid_back": (f'=IF(AND({option}<>"",{option}<>DoNothingID,{mask}=1,'
+                          f"SUMPRODUCT(ABS(${grid.first_letter}{r['delta_costs']}:${last}{r['delta_health']}))>0,"
+                          f'{c}{r["lowest_ahead"]}>=-{PAYBACK_TOLERANCE_NAME}),{c}${ROW_YEAR},"")'),
         }
-        for offset, column in enumerate(columns):
-            cell = ws.cell(row, first_col + offset, formulas[column.figure])
-            cell.style = OUTPUT if column.highlight else CALC
-            if column.format != "text":
-                cell.number_format = NUMBER_FORMATS[column.format]
-    last = header + len(grid.blocks)
-    add_table(ws, words.table, f"{col['id']}{header}:{get_column_letter(first_col + len(columns) - 1)}{last}")
-    sens_header = last + 3
-    _write_sensitivity(ws, grid, sens_header, col, header)
-    _charts(ws, grid, header, header + charted, sens_header + len(grid.blocks) + 3)
-    finish_sheet(ws, freeze="A5")
-
-
-def sensitivity_headers(template: Template) -> tuple[str, ...]:
-    """The Sensitivity table's header row: option, base case, then one column per scenario."""
-    words = template.results
-    return (words.sensitivity_option, words.sensitivity_base, *(s.name for s in reference.sensitivity_scenarios()))
-
-
-def _write_sensitivity(ws: Worksheet, grid: AppraisalGrid, header: int, col: dict[str, str], results_header: int) -> None:
-    """NPV vs do nothing under each scenario, changing only the option's own flows."""
-    words = grid.template.results
-    ws.cell(header - 1, FIRST_COLUMN, words.sensitivity_heading).style = SUBHEADING
-    headers = sensitivity_headers(grid.template)
-    header_row(ws, header, FIRST_COLUMN, headers)
-    df = grid.span(ROW_DF)
-    for block in grid.blocks:
-        row = header + block.slot
-        res = results_header + block.slot
-        opt = f"${get_column_letter(FIRST_COLUMN)}{row}"
-        base = f"${get_column_letter(FIRST_COLUMN + 1)}{row}"
-        benefits_row = block.row("benefits")
-        cells = [f"=${col['id']}{res}", f'=IF({opt}="","",${col["npv_vs_do_nothing"]}{res})']
-        for i, scenario in enumerate(grid.scenarios):
-            value = sensitivity_name(i)
-            if scenario.kind == "costs_change":
-                expr = f"{base}-{value}*${col['pv_costs']}{res}"
-            elif scenario.kind == "benefits_change":
-                expr = f"{base}+{value}*${col['pv_benefits']}{res}"
-            elif scenario.kind == "benefits_delay":
-                lag = int(scenario.value)
-                shifted = (f"SUMPRODUCT({grid.span(benefits_row, 0, grid.years - lag)},{grid.span(ROW_DF, lag)},"
-                           f"{grid.span(ROW_IN_PERIOD, lag)})") if lag < grid.years else "0"
-                expr = f"{base}-SUMPRODUCT({grid.span(benefits_row)},{df})+{shifted}"
-            else:
-                expr = f"SUMPRODUCT({grid.span(block.row('net_vs_do_nothing'))},{grid.span(grid.row_scenario_df[i])})"
-            cells.append(f'=IF(OR({opt}="",{opt}=DoNothingID),"",{expr})')
-        for offset, formula in enumerate(cells):
-            cell = ws.cell(row, FIRST_COLUMN + offset, formula)
-            cell.style = CALC
-            if offset:
-                cell.number_format = NUMBER_FORMATS["money"]
-    last_col = get_column_letter(FIRST_COLUMN + len(headers) - 1)
-    add_table(ws, words.sensitivity_table,
-              f"{get_column_letter(FIRST_COLUMN)}{header}:{last_col}{header + len(grid.blocks)}")
-
-
-def _charts(ws: Worksheet, grid: AppraisalGrid, header: int, last: int, anchor_row: int) -> None:
-    """Cumulative discounted net benefit vs do nothing by year, and PV costs against PV benefits."""
-    template = grid.template
-    appraisal = ws.parent[grid.sheet]
-    line = LineChart()
-    line.title = template.results.cumulative_chart
-    line.y_axis.title = "£ (present value)"
-    line.x_axis.title = template.appraisal.axis.financial_year
-    line.x_axis.tickLblPos = "low"  # year labels below the plot, not across it at zero
-    line.height, line.width = 9, 18
-    for block in grid.blocks[: last - header]:
-        row = block.row("cumulative")
-        values = Reference(appraisal, min_col=YEAR_COL, max_col=YEAR_COL + grid.years - 1, min_row=row, max_row=row)
-        line.add_data(values, from_rows=True, titles_from_data=False)
-        line.series[-1].tx = SeriesLabel(strRef=StrRef(f=grid.cell(3, block.top)))
-    line.set_categories(Reference(appraisal, min_col=YEAR_COL, max_col=YEAR_COL + grid.years - 1,
-                                  min_row=ROW_FY, max_row=ROW_FY))
-    ws.add_chart(line, f"B{anchor_row}")
-
-    bar = BarChart()
-    bar.type = "col"
-    bar.title = template.results.pv_chart
-    bar.y_axis.title = "£ (present value)"
-    bar.height, bar.width = 9, 14
-    figures = [c.figure for c in template.results.columns]
-    c_first = FIRST_COLUMN + figures.index("pv_costs")
-    data = Reference(ws, min_col=c_first, max_col=c_first + 1, min_row=header, max_row=last)
-    bar.add_data(data, titles_from_data=True)
-    bar.set_categories(Reference(ws, min_col=FIRST_COLUMN, min_row=header + 1, max_row=last))
-    ws.add_chart(bar, f"H{anchor_row}")
+        for key in FLOW_ROWS:
+            _calc(ws, r[key], col, formulas[key], "integer" if key == "paid_back" else "money")
 
 
 def _label(ws: Worksheet, row: int, text: str) -> None:

@@ -85,10 +85,10 @@ def write_fields(ws: Worksheet, fields: tuple[Field, ...], case: Case, template:
         label.style = LABEL
         add_note(label, f.help)
         cell = ws.cell(row, value_col)
-        put_input(cell, value_at(case, f.key), f.type, where=f.key, labels=_labels(template, f.type, None))
+        put_input(cell, value_at(case, f.key), f.type, where=f.key, labels=_labels(template, f.type, f.list))
         if isinstance(cell.value, str):
             fit_row_height(ws, row, [(cell.value, value_width), (label.value, LABEL_WIDTH)])
-        validation = _validation(f.type, None)
+        validation = _validation(f.type, f.list)
         if validation:
             ws.add_data_validation(validation)
             validation.add(cell.coordinate)

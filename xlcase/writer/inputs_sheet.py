@@ -1,4 +1,8 @@
-"""The Inputs sheet: appraisal assumptions (defined names) and the dated Green Book reference data."""
+"""The Inputs sheet: appraisal assumptions (defined names) and the dated reference data the formulas use.
+
+Reference data is written as locked cells with its source and date beside it, and given defined
+names, so that every rate a formula uses comes from a named cell, never a number typed into it.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,23 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase import reference
+from xlcase.conventions import PAYBACK_TOLERANCE
 from xlcase.model import Case
+from xlcase.reference import HEALTH_SCHEDULE, STANDARD_SCHEDULE
 from xlcase.template import Sheet, Template
 from xlcase.writer.cells import add_note, define_name, put_text
 from xlcase.writer.forms import finish_sheet, write_fields, write_heading
 from xlcase.writer.layout import FIRST_COLUMN, Layout
 from xlcase.writer.styles import CALC, LABEL, NOTE, NUMBER_FORMATS
 
-STANDARD_RATE_LAST_YEAR = "StandardRateLastYear"
-LONG_TERM_FROM = "LongTermFrom"
-LONG_TERM_RATE = "LongTermRate"
+RATE_FROM = "RateFrom"  # first year of each discount band
+PAYBACK_TOLERANCE_NAME = "PaybackTolerance"
+OB_TYPES, OB_UPPER, OB_LOWER = "OptimismBiasTypes", "OptimismBiasUpper", "OptimismBiasLower"
+
+
+def schedule_name(schedule: str) -> str:
+    """The defined name of a discount schedule's rates column ('standard' -> 'RatesStandard')."""
+    return "Rates" + "".join(part.capitalize() for part in schedule.split("_"))
 
 
 def sensitivity_name(index: int) -> str:
@@ -30,8 +41,9 @@ def write_inputs_sheet(ws: Worksheet, sheet: Sheet, case: Case, template: Templa
     for block in sheet.blocks:
         row = write_fields(ws, block.fields, case, template, layout, row) + 1
     _limit_appraisal_years(ws, layout)
-    row = _write_discount_schedule(ws, layout, row + 1)
+    row = _write_discount_schedules(ws, layout, row + 1)
     row = _write_sensitivity_scenarios(ws, layout, row + 2)
+    row = _write_optimism_bias_bounds(ws, template, layout, row + 2)
     _write_pay_reference(ws, row + 2)
     finish_sheet(ws)
 
@@ -50,52 +62,112 @@ def _define(ws: Worksheet, layout: Layout, name: str, ref: str) -> None:
     layout.names[name] = define_name(ws, name, ref)
 
 
-def _write_discount_schedule(ws: Worksheet, layout: Layout, row: int) -> int:
-    schedule = reference.discount_schedule()
-    ws.cell(row, FIRST_COLUMN, "Green Book discount schedule (reference data)").style = LABEL
-    note = ws.cell(row + 1, FIRST_COLUMN)
-    put_text(note, f"Source: {schedule.source.strip()} (published {schedule.published:%d %B %Y}).")
-    note.style = NOTE
-    header = row + 2
-    for offset, text in enumerate(("First year", "Last year", "Rate")):
-        ws.cell(header, FIRST_COLUMN + 1 + offset, text).style = LABEL
-    first_band = schedule.bands[0]
-    label = ws.cell(header + 1, FIRST_COLUMN, "Years at the discount rate (DiscountRate above)")
-    label.style = LABEL
-    ws.cell(header + 1, FIRST_COLUMN + 1, first_band.first_year).style = CALC
-    last = ws.cell(header + 1, FIRST_COLUMN + 2, first_band.last_year)
-    last.style = CALC
-    _define(ws, layout, STANDARD_RATE_LAST_YEAR, absolute_coordinate(last.coordinate))
-    rate = ws.cell(header + 1, FIRST_COLUMN + 3, "=DiscountRate")
-    rate.style = CALC
-    rate.number_format = NUMBER_FORMATS["percent"]
-    for i, band in enumerate(schedule.bands[1:]):
-        r = header + 2 + i
-        ws.cell(r, FIRST_COLUMN, "Long-term rate" if i == 0 else None).style = LABEL
-        for offset, value in enumerate((band.first_year, band.last_year, band.rate)):
-            cell = ws.cell(r, FIRST_COLUMN + 1 + offset, value)
+def _note(ws: Worksheet, row: int, text: str) -> None:
+    cell = ws.cell(row, FIRST_COLUMN)
+    put_text(cell, text)
+    cell.style = NOTE
+
+
+def _write_discount_schedules(ws: Worksheet, layout: Layout, row: int) -> int:
+    """One table of the Green Book bands: the standard rates (the first band is DiscountRate), health, tests."""
+    book = reference.green_book()
+    schedules = book.discount_schedules
+    ws.cell(row, FIRST_COLUMN, "Green Book discount rates (reference data)").style = LABEL
+    edition = book.edition
+    _note(ws, row + 1, f"{edition.title}, {edition.publisher}, published {edition.published:%d %B %Y}; "
+                       f"{schedules[STANDARD_SCHEDULE].source}.")
+    _note(ws, row + 2, f"Discount rate review: {book.discount_rate_review.status}")
+    header = row + 3
+    names = [STANDARD_SCHEDULE, HEALTH_SCHEDULE, *(n for n in schedules if n not in (STANDARD_SCHEDULE, HEALTH_SCHEDULE))]
+    titles = ["First year", "Last year", *(schedules[n].description.split(" (")[0].split(",")[0] for n in names)]
+    for offset, text in enumerate(titles):
+        cell = ws.cell(header, FIRST_COLUMN + offset)
+        put_text(cell, text)
+        cell.style = LABEL
+    for offset, name in enumerate(names):
+        add_note(ws.cell(header, FIRST_COLUMN + 2 + offset), schedules[name].description)
+    bands = schedules[STANDARD_SCHEDULE].bands
+    for i, band in enumerate(bands):
+        r = header + 1 + i
+        ws.cell(r, FIRST_COLUMN, band.first_year).style = CALC
+        ws.cell(r, FIRST_COLUMN + 1, band.last_year).style = CALC
+        for offset, name in enumerate(names):
+            rate = schedules[name].bands[i].rate
+            value = "=DiscountRate" if (name == STANDARD_SCHEDULE and i == 0) else rate
+            cell = ws.cell(r, FIRST_COLUMN + 2 + offset, value)
             cell.style = CALC
-        ws.cell(r, FIRST_COLUMN + 3).number_format = NUMBER_FORMATS["percent"]
-    first, last_row = header + 2, header + 1 + len(schedule.bands) - 1
-    col_from, col_rate = get_column_letter(FIRST_COLUMN + 1), get_column_letter(FIRST_COLUMN + 3)
-    _define(ws, layout, LONG_TERM_FROM, f"${col_from}${first}:${col_from}${last_row}")
-    _define(ws, layout, LONG_TERM_RATE, f"${col_rate}${first}:${col_rate}${last_row}")
-    return last_row + 1
+            cell.number_format = "0.00%"
+    first, last = header + 1, header + len(bands)
+    letter = get_column_letter(FIRST_COLUMN)
+    _define(ws, layout, RATE_FROM, f"${letter}${first}:${letter}${last}")
+    for offset, name in enumerate(names):
+        letter = get_column_letter(FIRST_COLUMN + 2 + offset)
+        _define(ws, layout, schedule_name(name), f"${letter}${first}:${letter}${last}")
+    tolerance_row = last + 1
+    ws.cell(tolerance_row, FIRST_COLUMN, "Payback rounding tolerance (pounds)").style = LABEL
+    tolerance = ws.cell(tolerance_row, FIRST_COLUMN + 2, PAYBACK_TOLERANCE)
+    tolerance.style = CALC
+    tolerance.number_format = "0.000000"
+    add_note(tolerance, "A cumulative net benefit this close below zero counts as paid back (rounding).")
+    _define(ws, layout, PAYBACK_TOLERANCE_NAME, absolute_coordinate(tolerance.coordinate))
+    return tolerance_row
+
+
+_SCENARIO_HELP = {
+    "costs_change": "The option's costs (after optimism bias) changed by this fraction.",
+    "benefits_change": "The option's benefits changed by this fraction.",
+    "benefits_delay": "The option's benefits arrive this many years later.",
+    "discount_schedule": "Every flow discounted at this schedule's rates (health benefits keep the health rates).",
+}
 
 
 def _write_sensitivity_scenarios(ws: Worksheet, layout: Layout, row: int) -> int:
     ws.cell(row, FIRST_COLUMN, "Sensitivity scenarios (reference data)").style = LABEL
-    for i, scenario in enumerate(reference.sensitivity_scenarios()):
+    scenarios = reference.sensitivity_scenarios()
+    for i, scenario in enumerate(scenarios):
         r = row + 1 + i
         label = ws.cell(r, FIRST_COLUMN)
         put_text(label, scenario.name)
         label.style = LABEL
         add_note(label, _SCENARIO_HELP[scenario.kind])
-        value = ws.cell(r, FIRST_COLUMN + 1, scenario.value)
+        if scenario.kind == "discount_schedule":
+            value = ws.cell(r, FIRST_COLUMN + 1)
+            put_text(value, f"the {scenario.name} rates in the table above")
+        else:
+            value = ws.cell(r, FIRST_COLUMN + 1, scenario.value)
+            value.number_format = "0" if scenario.kind == "benefits_delay" else NUMBER_FORMATS["percent"]
         value.style = CALC
-        value.number_format = "0" if scenario.kind == "benefits_delay" else NUMBER_FORMATS["percent"]
         _define(ws, layout, sensitivity_name(i), absolute_coordinate(value.coordinate))
-    return row + len(reference.sensitivity_scenarios())
+    return row + len(scenarios)
+
+
+def _write_optimism_bias_bounds(ws: Worksheet, template: Template, layout: Layout, row: int) -> int:
+    """The Green Book's generic optimism bias bounds by project type, named for the Checks sheet."""
+    guidance = reference.green_book().optimism_bias
+    ws.cell(row, FIRST_COLUMN, "Optimism bias bounds by project type (reference data)").style = LABEL
+    _note(ws, row + 1, f"{guidance.source}. {guidance.notes or ''}".strip())
+    header = row + 2
+    for offset, text in enumerate(("Project type", "Measured on", "Upper bound", "Lower bound")):
+        cell = ws.cell(header, FIRST_COLUMN + offset)
+        put_text(cell, text)
+        cell.style = LABEL
+    labels = template.lists["optimism_bias_project_type"]
+    for i, (code, bounds) in enumerate(guidance.project_types.items()):
+        r = header + 1 + i
+        put_text(ws.cell(r, FIRST_COLUMN), labels[code])
+        put_text(ws.cell(r, FIRST_COLUMN + 1), bounds.measure)
+        for offset, value in ((2, bounds.upper), (3, bounds.lower)):
+            cell = ws.cell(r, FIRST_COLUMN + offset, value)
+            cell.number_format = NUMBER_FORMATS["percent"]
+        for offset in range(4):
+            ws.cell(r, FIRST_COLUMN + offset).style = CALC if offset else LABEL
+        for offset in (2, 3):
+            ws.cell(r, FIRST_COLUMN + offset).number_format = NUMBER_FORMATS["percent"]
+    first, last = header + 1, header + len(guidance.project_types)
+    for offset, name in ((0, OB_TYPES), (2, OB_UPPER), (3, OB_LOWER)):
+        letter = get_column_letter(FIRST_COLUMN + offset)
+        _define(ws, layout, name, f"${letter}${first}:${letter}${last}")
+    return last
 
 
 def _write_pay_reference(ws: Worksheet, row: int) -> None:
@@ -104,15 +176,13 @@ def _write_pay_reference(ws: Worksheet, row: int) -> None:
     insurance = reference.employer_national_insurance()
     pension = reference.nhs_pension_employer()
     ws.cell(row, FIRST_COLUMN, f"Agenda for Change pay {pay.period}, England (reference data)").style = LABEL
-    note = ws.cell(row + 1, FIRST_COLUMN)
-    put_text(note, f"Sources: {pay.source}; {insurance.source}; {pension.source}.")
-    note.style = NOTE
-    for offset, text in enumerate(("Entry", "Top")):
+    _note(ws, row + 1, f"Sources: {pay.source}; {insurance.source}; {pension.source}.")
+    for offset, text in enumerate(("Entry", "Intermediate", "Top")):
         ws.cell(row + 2, FIRST_COLUMN + 1 + offset, text).style = LABEL
     r = row + 3
-    for band in pay.bands:
-        ws.cell(r, FIRST_COLUMN, f"Band {band.band}").style = LABEL
-        for offset, amount in enumerate((band.entry, band.top)):
+    for band, points in pay.bands.items():
+        ws.cell(r, FIRST_COLUMN, f"Band {band}").style = LABEL
+        for offset, amount in enumerate((points.entry, points.intermediate, points.top)):
             cell = ws.cell(r, FIRST_COLUMN + 1 + offset, amount)
             cell.style = CALC
             cell.number_format = NUMBER_FORMATS["money"]
@@ -120,8 +190,9 @@ def _write_pay_reference(ws: Worksheet, row: int) -> None:
     on_costs = (
         (f"Employer National Insurance {insurance.period}, above the threshold", insurance.rate, "percent"),
         ("Employer National Insurance threshold a year", insurance.secondary_threshold, "money"),
-        (f"NHS Pension employer contribution {pension.period} (whole public cost)", pension.employer_rate, "percent"),
-        ("... of which paid by the trust", pension.local_rate, "percent"),
+        (f"NHS Pension employer contribution {pension.period}, with the levy (whole public cost)",
+         pension.total_rate, "percent"),
+        ("... of which paid by the trust (the levy included)", pension.local_rate, "percent"),
     )
     for text, value, fmt in on_costs:
         ws.cell(r, FIRST_COLUMN, text).style = LABEL
@@ -129,11 +200,4 @@ def _write_pay_reference(ws: Worksheet, row: int) -> None:
         cell.style = CALC
         cell.number_format = NUMBER_FORMATS[fmt]
         r += 1
-
-
-_SCENARIO_HELP = {
-    "costs_change": "The option's costs (after optimism bias) changed by this fraction.",
-    "benefits_change": "The option's benefits changed by this fraction.",
-    "benefits_delay": "The option's benefits arrive this many years later.",
-    "discount_rate": "This rate replaces the discount rate for years 0-30.",
-}
+    _note(ws, r, pension.after)

@@ -21,6 +21,7 @@ BRAND = "005EB8"  # NHS blue
 NUMBER_FORMATS = {
     "money": '£#,##0;[Red]-£#,##0',
     "percent": "0.0%",
+    "rate": "0.00%",
     "date": "dd mmm yyyy",
     "number": "#,##0.0#",
     "integer": "0",

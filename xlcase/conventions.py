@@ -1,0 +1,4 @@
+"""xlcase's own conventions that the engine and the workbook's formulas must share (not dated reference data)."""
+
+HEALTH_CLASS = "health"  # the benefit class discounted at the Green Book health rate (QALY-valued effects)
+PAYBACK_TOLERANCE = 1e-6  # pounds: a cumulative net benefit this close below zero is rounding, not a shortfall
