@@ -95,9 +95,12 @@ def test_recalc_json_and_text(tmp_path):
     data = json.loads(done.stdout)
     assert set(data) >= {"assumptions", "options"}
     assert [o["id"] for o in data["options"]] == ["O0", "O1", "O2", "O3"]
-    for option in data["options"]:
-        assert set(option) == {"id", "name", "pv_costs", "pv_benefits", "npv", "npv_vs_do_nothing", "bcr",
-                               "discounted_payback_year", "cost_switching_value", "benefit_switching_value"}
+    for option in data["options"]:  # DESIGN.md, appraisal version 2 (optimism_bias an extension)
+        assert set(option) == {"id", "name", "optimism_bias", "pv_costs", "pv_benefits", "npv", "npv_vs_do_nothing",
+                               "incremental_pv_costs", "incremental_pv_benefits", "bcr", "discounted_payback_year",
+                               "discounted_payback_financial_year", "cost_switching_value", "benefit_switching_value",
+                               "sensitivity"}
+    assert data["options"][2]["discounted_payback_financial_year"] == "2031/32"
     text = runner.invoke(app, ["recalc", str(out)]).output
     assert "NPV vs DN" in text and "O2" in text
 

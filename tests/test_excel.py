@@ -19,6 +19,7 @@ if not getattr(xw, "on_server", False):  # pragma: no cover - a test module impo
 import xlwings.server  # noqa: E402
 
 import xlcase.excel as excel  # noqa: E402
+from xlcase.template import load_template  # noqa: E402
 from excel_payloads import book_payload, function_call, set_table_cell, table_values  # noqa: E402
 from xlcase.api import new_workbook  # noqa: E402
 from xlcase.appraisal import appraise, discount_factors, present_value  # noqa: E402
@@ -208,13 +209,15 @@ def test_validate_workbook_replaces_an_existing_validation_sheet(workbook):
 def test_recalc_workbook_script_writes_the_engines_results(workbook):
     actions = run_script("recalc_workbook", book_payload(workbook))["actions"]
     values = next(a for a in actions if a["func"] == "setValues")["values"]
-    header_row = values.index(excel.RESULT_HEADERS)
+    columns = [c.figure for c in load_template().results.columns]
+    header_row = values.index([c.header for c in load_template().results.columns])
     expected = appraise(load_case(EXAMPLE_CASE))
     rows = values[header_row + 1:]
     assert [r[0] for r in rows] == [o.id for o in expected.options]
     for row, option in zip(rows, expected.options):
-        assert row[4] == pytest.approx(option.npv)
-        assert row[7] == ("" if option.discounted_payback_year is None else option.discounted_payback_year)
+        assert row[columns.index("npv")] == pytest.approx(option.npv)
+        payback = row[columns.index("discounted_payback_year")]
+        assert payback == ("" if option.discounted_payback_year is None else option.discounted_payback_year)
 
 
 def test_scripts_direct_call(workbook):

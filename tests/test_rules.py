@@ -55,10 +55,10 @@ VARIANTS = {
     "XC202 two preferred": (lambda c: _set(c.options[3], preferred=True), ("XC202",),
                             [("XC202", "Options", "G7"), ("XC202", "Options", "G8")]),
     "XC202 none preferred": (lambda c: _set(c.options[2], preferred=False), ("XC202", "XC203"),
-                             [("XC202", "Options", "B4"), ("XC203", "Options", "K7")]),
+                             [("XC202", "Options", "B4"), ("XC203", "Options", "L7")]),
     "XC203 no reason": (lambda c: _set(c.options[3], reason_rejected=None), ("XC203",),
-                        [("XC203", "Options", "K8")]),
-    "XC204 not best": (_not_best, ("XC204",), [("XC204", "Options", "J8")]),
+                        [("XC203", "Options", "L8")]),
+    "XC204 not best": (_not_best, ("XC204",), [("XC204", "Options", "K8")]),
     "XC205 duplicate id": (lambda c: _set(c.options[3], id="O2"), ("XC205",), [("XC205", "Options", "B8")]),
     "XC206 no do minimum": (lambda c: _set(c.options[1], do_minimum=False), ("XC206",),
                             [("XC206", "Options", "B4")]),
@@ -132,7 +132,7 @@ def test_rules_on_a_bare_case(name, example_case):
 def test_clean_example_has_no_errors_or_warnings(example_workbook):
     report = validate_workbook(example_workbook)
     assert report.readable and report.valid
-    assert flat(report.findings, "XC") == [("XC702", "Results", "J7"), ("XC703", "Results", "C19")]
+    assert flat(report.findings, "XC") == [("XC702", "Results", "N7"), ("XC703", "Results", "C19")]
     assert report.completeness == 1.0
     assert [s.name for s in report.sections] == list(SECTIONS)
     assert all(s.complete for s in report.sections)

@@ -86,6 +86,8 @@ def _shown(value: Any) -> str:
 def _same(got: Any, want: Any) -> bool:
     if want is None:
         return got in (None, "")
+    if isinstance(want, str):
+        return isinstance(got, str) and got.strip() == want
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         return False
     return math.isclose(float(got), float(want), rel_tol=RELATIVE_TOLERANCE, abs_tol=ABSOLUTE_TOLERANCE)
