@@ -49,18 +49,16 @@ def measure(path: Path, out: Path, timeout: int, memory_gb: float) -> tuple[str,
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
-    command = ["/usr/bin/time", "-v", "timeout", str(timeout), sys.executable, "-m", "xlcase",
+    report = out.with_suffix(".time")
+    command = ["/usr/bin/time", "-v", "-o", str(report), "timeout", str(timeout), sys.executable, "-m", "xlcase",
                "new", str(out), "--from", str(path), "--force"]
     done = subprocess.run(command, capture_output=True, text=True, errors="replace", cwd=ROOT, preexec_fn=limit)
-    stats = dict(line.strip().split(": ", 1) for line in done.stderr.splitlines() if line.startswith("\t"))
+    stats = dict(line.strip().split(": ", 1) for line in report.read_text().splitlines() if ": " in line)
     seconds = stats.get("Elapsed (wall clock) time (h:mm:ss or m:ss)", "?")
     peak = f"{int(stats.get('Maximum resident set size (kbytes)', 0)) // 1024}"
     status = "timeout" if done.returncode == 124 else str(done.returncode)
-    lines = [line for line in done.stderr.splitlines() if not line.startswith("\t")
-             and not line.startswith("Command")]
-    last = lines[-1] if lines else ""
-    first = lines[0] if lines else ""
-    shown = first if first.startswith("error:") else last
+    lines = done.stderr.splitlines() or [""]
+    shown = lines[0] if lines[0].startswith("error:") else lines[-1]  # the error, or a traceback's last line
     return seconds, peak, status, f"{shown[:110]} ({len(done.stderr.encode()):,} bytes of stderr)"
 
 

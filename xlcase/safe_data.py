@@ -62,7 +62,7 @@ def parse_yaml(text: str, *, libyaml: bool = HAS_LIBYAML) -> Any:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "not valid YAML"
+        problem = ", ".join(part for part in (exc.context, exc.problem) if part) or "not valid YAML"
         raise DataError(f"the file does not parse: {clip(problem)}", line=mark.line + 1 if mark else None) from None
     except yaml.reader.ReaderError as exc:
         character = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
@@ -292,7 +292,7 @@ def _check_scalar(value: Any, path: tuple[Any, ...], key: Any = _NO_KEY) -> None
         if len(value) > MAX_TEXT_CHARS:
             problem = f"a text of {len(value):,} characters (a workbook cell holds at most {MAX_TEXT_CHARS:,})"
         elif bad := _UNSTORABLE.search(value):
-            problem = f"the text holds U+{ord(bad.group()):04X}, a control character a workbook cannot store"
+            problem = f"the text holds U+{ord(bad.group()):04X}, a character a workbook cannot store"
         else:
             return
     elif isinstance(value, _Refused):
