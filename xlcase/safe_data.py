@@ -179,37 +179,52 @@ def _path(stack: list[_Frame], event: Any = None) -> tuple[Any, ...]:
     return tuple(frame.key if frame.mapping else frame.items - 1 for frame in frames)
 
 
-def _bounded_number(construct: Any) -> Any:
-    """A YAML number constructor that first refuses numbers too long to be a figure (or to convert fast)."""
+_INT, _FLOAT, _BOOL, _TIMESTAMP = (f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "timestamp"))
+_KINDS = {_INT: "whole number", _FLOAT: "number", _BOOL: "true or false", _TIMESTAMP: "date or time"}
+_CONSTRUCTORS = {_INT: SafeConstructor.construct_yaml_int, _FLOAT: SafeConstructor.construct_yaml_float,
+                 _BOOL: SafeConstructor.construct_yaml_bool, _TIMESTAMP: SafeConstructor.construct_yaml_timestamp}
 
-    def construct_bounded(loader: SafeConstructor, node: yaml.ScalarNode) -> Any:
-        if len(node.value) > MAX_NUMBER_CHARS:
-            raise DataError(f"a number {len(node.value):,} digits long (at most {MAX_NUMBER_CHARS})",
-                            line=node.start_mark.line + 1)
+
+_FORMS = {tag: pattern for resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.values()
+          for tag, pattern in resolvers if tag in (_INT, _FLOAT, _BOOL)}
+_FORMS[_TIMESTAMP] = SafeConstructor.timestamp_regexp  # what construct_yaml_timestamp itself matches
+
+
+def _guarded(tag: str) -> Any:
+    """PyYAML's constructor for `tag`, refusing first what it would convert slowly or crash on: a number too
+    long to be a figure (a base-60 one is quadratic), and a value not of the tag's form, as `!!float ""`
+    (IndexError) or `!!timestamp soon` (AttributeError) written with an explicit tag."""
+    construct = _CONSTRUCTORS[tag]
+    forms = [_FORMS[tag], _FORMS[_INT]] if tag == _FLOAT else [_FORMS[tag]]  # !!float 1 is a float
+
+    def construct_guarded(loader: SafeConstructor, node: yaml.Node) -> Any:
+        value = node.value
+        if isinstance(value, str):
+            if tag in (_INT, _FLOAT) and len(value) > MAX_NUMBER_CHARS:
+                raise DataError(f"a number {len(value):,} digits long (at most {MAX_NUMBER_CHARS})",
+                                line=node.start_mark.line + 1)
+            if not any(form.match(value) for form in forms):
+                raise DataError(f"{shown(value)} is not a valid {_KINDS[tag]}", line=node.start_mark.line + 1)
         return construct(loader, node)
 
-    return construct_bounded
-
-
-_KINDS = {"tag:yaml.org,2002:int": "whole number", "tag:yaml.org,2002:float": "number",
-          "tag:yaml.org,2002:timestamp": "date or time"}
+    return construct_guarded
 
 
 def _bounded_loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
-    """`base` (PyYAML's safe loader, or libyaml's) with bounded numbers and conversion errors that name their line."""
+    """`base` (PyYAML's safe loader, or libyaml's) with guarded scalars and conversion errors that name their line."""
 
     class BoundedLoader(base):  # type: ignore[misc,valid-type]
         def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
             try:
                 return super().construct_object(node, deep=deep)
-            except (ValueError, OverflowError) as exc:
+            except (ValueError, OverflowError) as exc:  # hour 25, !!int twenty
                 kind = _KINDS.get(node.tag, "value")
                 value = shown(node.value) if isinstance(node.value, str) else "the value"
                 raise DataError(f"{value} is not a valid {kind} ({clip(str(exc))})",
                                 line=node.start_mark.line + 1) from None
 
-    BoundedLoader.add_constructor("tag:yaml.org,2002:int", _bounded_number(SafeConstructor.construct_yaml_int))
-    BoundedLoader.add_constructor("tag:yaml.org,2002:float", _bounded_number(SafeConstructor.construct_yaml_float))
+    for tag in _CONSTRUCTORS:
+        BoundedLoader.add_constructor(tag, _guarded(tag))
     return BoundedLoader
 
 
