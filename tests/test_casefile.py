@@ -152,7 +152,7 @@ def test_a_case_with_aliases_builds_a_workbook(tmp_path):
     ("yaml", 'title: "tab\\there, bell\\a"\n', "", "title: the text holds U+0007"),
     ("yaml", "title: !!binary aGVsbG8=\n", "", "title: binary data"),
     ("yaml", '"odd\\nkey": 1\n', "", '["odd\\nkey"]: unknown key'),
-    ("yaml", "title: a\n---\ntitle: b\n", ":2", "expected a single document in the stream, but found another"),
+    ("yaml", "title: a\n---\ntitle: b\n", ":2", "a second YAML document starts here"),
     ("yaml", "- a list\n", "", "expected a mapping of keys"),
     ("yaml", "~\n", "", "the case file is empty"),
     ("json", '{"title": "A",\n "costs": [}', ":2", "does not parse as JSON: Expecting value"),

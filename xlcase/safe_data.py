@@ -111,10 +111,13 @@ def _check_events(parser: yaml.SafeLoader) -> None:
     try:
         stack: list[_Frame] = []
         sizes: dict[str, int] = {}  # expanded size of each finished anchor
-        expanded = written = 0
+        expanded = written = documents = 0
         while not isinstance(event := parser.get_event(), StreamEndEvent):
             if isinstance(event, DocumentStartEvent):
-                sizes.clear()
+                documents += 1
+                if documents > 1:  # the loader would refuse it too, after reading every document
+                    raise DataError("a second YAML document starts here (a case file is one document)",
+                                    line=event.start_mark.line + 1)
                 continue
             if isinstance(event, CollectionEndEvent):
                 frame = stack.pop()
