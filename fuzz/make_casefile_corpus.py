@@ -26,7 +26,7 @@ def main(folder: Path) -> None:
         section = {key: value}
         (folder / f"section_{key}.yaml").write_text(yaml.safe_dump(section, sort_keys=False), encoding="utf-8")
         (folder / f"section_{key}.json").write_text(json.dumps(section, default=str), encoding="utf-8")
-    for name, case in HOSTILE_CASE_FILES.items():
+    for case in HOSTILE_CASE_FILES.values():
         path = case.build(folder)
         if path.stat().st_size > MAX_SEED_BYTES:
             path.unlink()

@@ -96,5 +96,8 @@ HOSTILE_CASE_FILES: dict[str, HostileCaseFile] = {
                                   ("python/object/apply",)),
     # nine megabytes of one-digit amounts: 4.7 million values in a file under the size limit
     "many_values": HostileCaseFile("many_values.yaml", lambda: "title: [" + "0," * 4_700_000 + "0]\n", ("values",)),
+    # eight megabytes of `---`: two million empty YAML documents
+    "many_documents": HostileCaseFile("documents.yaml", lambda: "title: Draft\n" + "---\n" * 2_000_000,
+                                      ("second yaml document",)),
     "many_errors": HostileCaseFile("many_errors.json", many_errors, ("costs[0].amounts[0]", "more")),
 }

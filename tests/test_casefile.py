@@ -14,15 +14,23 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hostile_casefiles import EXAMPLE, HOSTILE_CASE_FILES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hostile_casefiles import EXAMPLE, HOSTILE_CASE_FILES
 from xlcase import safe_data
 from xlcase.casefile import decode_case_file, load_case, parse_case
 from xlcase.errors import CaseFileError
-from xlcase.safe_data import (MAX_ALIAS_VALUES, MAX_DEPTH, MAX_NUMBER_CHARS, MAX_TEXT_CHARS, MAX_VALUES, DataError,
-                              parse_json, parse_yaml)
+from xlcase.safe_data import (
+    MAX_ALIAS_VALUES,
+    MAX_DEPTH,
+    MAX_NUMBER_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_VALUES,
+    DataError,
+    parse_json,
+    parse_yaml,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS_LIMIT = 10

@@ -18,8 +18,15 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.events import (AliasEvent, CollectionEndEvent, CollectionStartEvent, DocumentStartEvent, MappingStartEvent,
-                         ScalarEvent, StreamEndEvent)
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    StreamEndEvent,
+)
 
 MAX_DEPTH = 20  # levels of nested lists and mappings; the case-file format goes four deep
 MAX_VALUES = 500_000  # values (keys included) once aliases are expanded; 10,000 cost lines take 200,000
