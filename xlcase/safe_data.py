@@ -122,7 +122,7 @@ def _check_events(parser: yaml.SafeLoader) -> None:
         while not isinstance(event := parser.get_event(), StreamEndEvent):
             if isinstance(event, DocumentStartEvent):
                 documents += 1
-                if documents > 1:  # the loader would refuse it too, after reading every document
+                if documents > 1:  # the loader refuses it too; here it stops the pass reading millions of them
                     raise DataError("a second YAML document starts here (a case file is one document)",
                                     line=event.start_mark.line + 1)
                 continue
