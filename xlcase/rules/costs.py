@@ -8,6 +8,7 @@ from xlcase.completeness import filled
 from xlcase.findings import Finding, pounds
 from xlcase.review import Review
 from xlcase.rules import Report, rule
+from xlcase.text import clip, hides_a_difference, id_key, ids_by_key, shown_id
 
 BENEFIT_PARTS = {"beneficiary": "beneficiary", "category": "class", "measure": "measure"}
 
@@ -22,7 +23,7 @@ def _lines(review: Review) -> Iterator[tuple[str, str, int, object]]:
 
 def _what(key: str, i: int, line) -> str:
     kind = "cost" if key == "costs" else "benefit"
-    return f"{kind} line {i + 1}" + (f" ({line.description})" if line.description else "")
+    return f"{kind} line {i + 1}" + (f" ({clip(line.description)})" if line.description else "")
 
 
 @rule("XC601", "line-for-unknown-option", "error", "costs")
@@ -31,15 +32,30 @@ def unknown_option(review: Review, report: Report) -> Iterator[Finding]:
     Options sheet.
 
     Why a reviewer cares: a line for an option that does not exist is left out of every option's totals,
-    so the appraisal silently misses it.
+    so the appraisal silently misses it. A line whose option looks like an option's ID but is not the
+    same text (a zero-width space, a full-width letter, other case) is reported with the ID it resembles:
+    the workbook's formulas and xlcase may count it differently.
 
     How to fix: correct the Option cell to one of the option IDs (O0, O1, ...), or add the option.
     """
-    ids = set(review.case.option_ids())
+    ids = set(review.case.option_ids())  # the engine finds a line's option by its exact text
+    by_key = ids_by_key(review.case.option_ids())
     for key, section, i, line in _lines(review):
-        if filled(line.option) and line.option not in ids:
-            yield report(f"{_what(key, i, line)} is for option {line.option}, which is not on the Options sheet; "
-                         "it is left out of the appraisal", key, i, "option", value=line.option, section=section)
+        if not filled(line.option) or line.option in ids:
+            continue
+        what, named = _what(key, i, line), shown_id(line.option)
+        real = by_key.get(id_key(line.option))
+        if real is None:
+            message = f"{what} is for option {named}, which is not on the Options sheet; it is left out of the appraisal"
+        elif hides_a_difference(line.option, real):
+            message = (f"{what} is for option {named}, which is option {shown_id(real)} but for invisible or "
+                       "look-alike characters: it is counted for no option in xlcase's appraisal; type the ID "
+                       "exactly as on the Options sheet, so that the workbook's formulas and xlcase count it alike")
+        else:
+            message = (f"{what} is for option {named}, which differs from option {shown_id(real)} in case or spaces: "
+                       f"the workbook's formulas may count it for {shown_id(real)} but xlcase's appraisal leaves it "
+                       "out, so their results differ; type the ID exactly as on the Options sheet")
+        yield report(message, key, i, "option", value=line.option, section=section)
 
 
 @rule("XC602", "negative-amount", "warning", "costs")
