@@ -10,6 +10,7 @@ as a reader compares it (`id_key`), and kept from becoming a formula (`starts_fo
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ SHOWN_LIMIT = 60  # characters of a value quoted inside a message
 ID_LIMIT = 40  # characters of an ID in a message (IDs are short: O1, A2, R10)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes Excel or a CSV reader take text as a formula
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_NOT_ASCII_TEXT = re.compile(r"[^\x20-\x7e]+")  # runs that may hold characters to escape
 
 
 def clip(text: str, limit: int = SHOWN_LIMIT) -> str:
@@ -38,7 +40,25 @@ def visible(text: str) -> str:
     name that is not UTF-8). What remains cannot move the cursor, start a line or reorder the text."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else _escape(c) for c in text)
+    return _NOT_ASCII_TEXT.sub(lambda run: "".join(c if c.isprintable() else _escape(c) for c in run.group()), text)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code > 0xFFFF:  # JSON writes a character beyond the BMP as its UTF-16 pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def visible_json(text: str) -> str:
+    """JSON text (from json.dumps) with every character that is not printable, inside its strings, written
+    as a \\u escape: the same data for a JSON reader, nothing that acts on a terminal (json.dumps escapes
+    C0 controls but leaves DEL, C1 controls, bidi overrides and line separators as they are)."""
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _NOT_ASCII_TEXT.sub(lambda run: "".join(c if c.isprintable() or c == "\n" else _json_escape(c)
+                                                   for c in run.group()), text)
 
 
 def shown(value: Any, limit: int = SHOWN_LIMIT) -> str:
@@ -130,7 +150,7 @@ def hides_a_difference(typed: str, real: str) -> bool:
     return typed.strip().casefold() != real.strip().casefold()
 
 
-def listed(items: Sequence[str], limit: int = 10) -> str:
-    """Items for a message, joined by commas: the first ``limit`` and how many more ('O1, O2 and 9,998 more')."""
-    shown_items = ", ".join(items[:limit])
+def listed(items: Sequence[str], limit: int = 10, sep: str = ", ") -> str:
+    """Items for a message, joined by ``sep``: the first ``limit`` and how many more ('O1, O2 and 9,998 more')."""
+    shown_items = sep.join(items[:limit])
     return shown_items if len(items) <= limit else f"{shown_items} and {len(items) - limit:,} more"
