@@ -8,7 +8,12 @@ aims are named by no evaluation line. `long_sheet_name_workbook` gives a sheet a
 
 from __future__ import annotations
 
+import io
+import random
+import string
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import openpyxl
 from openpyxl.utils.cell import get_column_letter, range_boundaries
@@ -43,26 +48,29 @@ def long_tables_workbook(example: Path, out: Path, rows: int = 10_000) -> Path:
     return out
 
 
-def long_sheet_name_workbook(example: Path, out: Path, length: int = 12_000_000) -> Path:
-    """The example workbook with its Risks sheet renamed to ``length`` random letters, and fifteen risks
-    that each have no owner and no mitigation, so that many findings name that sheet."""
-    import io
-    import random
-    import string
-    import zipfile
-
+def renamed_sheet_workbook(example: Path, out: Path, name: str, risks: int = 15) -> Path:
+    """The example workbook with its Risks sheet renamed to ``name`` (any text: it is written as an XML
+    attribute, so a newline stays a newline), and ``risks`` risks that each have no owner and no
+    mitigation, so that many findings name that sheet; the first risk's likelihood ("high") cannot be read."""
     book = openpyxl.load_workbook(example)
-    _stretch(book, "Risks", [{"ID": f"R{n}", "Risk": f"Risk {n}", "Linked aim": "A1", "Likelihood": 2, "Impact": 3,
-                              "Owner": None, "Mitigation": None} for n in range(1, 16)])
+    _stretch(book, "Risks", [{"ID": f"R{n}", "Risk": f"Risk {n}", "Linked aim": "A1", "Likelihood": 2 if n > 1 else "high",
+                              "Impact": 3, "Owner": None, "Mitigation": None} for n in range(1, risks + 1)])
     buffer = io.BytesIO()
     book.save(buffer)
-    letters = random.Random(9).choices(string.ascii_letters, k=length)  # random: a repeated letter is a zip bomb
-    name = "".join(letters)
+    attribute = quoteattr(name, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}).encode()
+    quoted = "'" + name.replace("'", "''") + "'!"
     source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info.filename)
             if info.filename == "xl/workbook.xml":
-                data = data.replace(b'name="Risks"', f'name="{name}"'.encode()).replace(b"'Risks'!", f"'{name}'!".encode())
+                data = data.replace(b'name="Risks"', b"name=" + attribute)
+                data = data.replace(b"'Risks'!", quoted.replace("&", "&amp;").replace("<", "&lt;").encode())
             target.writestr(info.filename, data)
     return out
+
+
+def long_sheet_name_workbook(example: Path, out: Path, length: int = 12_000_000) -> Path:
+    """The example workbook with its Risks sheet renamed to ``length`` random letters (a repeated letter
+    would be refused as a zip bomb) and fifteen risks whose findings name that sheet."""
+    return renamed_sheet_workbook(example, out, "".join(random.Random(9).choices(string.ascii_letters, k=length)))
