@@ -247,7 +247,7 @@ def collect(
     except XlcaseError as error:
         fail(error)
     say(f"wrote {output}: {len(portfolio.cases)} cases, {len(portfolio.costs)} cost rows, "
-               f"{len(portfolio.benefits)} benefit rows")
+        f"{len(portfolio.benefits)} benefit rows")
 
 
 @app.command()

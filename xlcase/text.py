@@ -2,7 +2,7 @@
 
 Every string a submitted file gives is untrusted: a sheet name may be 12 MB long, a file name may
 hold a newline and a line of its own ("FAKE.xlsx: VALID"), an ID may carry a zero-width space
-that makes "O2" and "O2" different IDs. The helpers here are the one place where such text is
+that makes two IDs that look like "O2" different IDs. The helpers here are the one place where such text is
 clipped (`clip`, `shown`), made harmless on a terminal and in a report (`visible`: no control
 character, line break or bidi override survives, each becomes an escape you can read), compared
 as a reader compares it (`id_key`), and kept from becoming a formula (`starts_formula`).
@@ -19,7 +19,7 @@ SHOWN_LIMIT = 60  # characters of a value quoted inside a message
 ID_LIMIT = 40  # characters of an ID in a message (IDs are short: O1, A2, R10)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes Excel or a CSV reader take text as a formula
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_NOT_ASCII_TEXT = re.compile(r"[^\x20-\x7e]+")  # runs that may hold characters to escape
+_NOT_PLAIN_ASCII = re.compile(r"[^\x20-\x7e]+")  # runs that may hold characters to escape
 
 
 def clip(text: str, limit: int = SHOWN_LIMIT) -> str:
@@ -40,7 +40,7 @@ def visible(text: str) -> str:
     name that is not UTF-8). What remains cannot move the cursor, start a line or reorder the text."""
     if text.isprintable():
         return text
-    return _NOT_ASCII_TEXT.sub(lambda run: "".join(c if c.isprintable() else _escape(c) for c in run.group()), text)
+    return _NOT_PLAIN_ASCII.sub(lambda run: "".join(c if c.isprintable() else _escape(c) for c in run.group()), text)
 
 
 def _json_escape(char: str) -> str:
@@ -57,7 +57,7 @@ def visible_json(text: str) -> str:
     C0 controls but leaves DEL, C1 controls, bidi overrides and line separators as they are)."""
     if text.isascii() and "\x7f" not in text:
         return text
-    return _NOT_ASCII_TEXT.sub(lambda run: "".join(c if c.isprintable() or c == "\n" else _json_escape(c)
+    return _NOT_PLAIN_ASCII.sub(lambda run: "".join(c if c.isprintable() or c == "\n" else _json_escape(c)
                                                    for c in run.group()), text)
 
 
@@ -131,8 +131,6 @@ def repeats(ids: Sequence[str | None]) -> Iterator[tuple[int, int]]:
             yield index, first[key]
         else:
             first[key] = index
-
-
 
 
 def ids_by_key(ids: Iterable[str | None]) -> dict[str, str]:
