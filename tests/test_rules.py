@@ -15,7 +15,7 @@ import pytest
 
 from xlcase.api import new_workbook
 from xlcase.findings import Finding
-from xlcase.model import Case
+from xlcase.model import Aim, Case, EvaluationItem
 from xlcase.review import Review
 from xlcase.rules import (
     DOC_PARTS, SECTIONS, all_rules, get_rule, parse_codes, rule, rules_markdown, run_rules, _REGISTRY,
@@ -324,6 +324,25 @@ def test_aim_coverage_matches_the_documented_rule(aim, line, covered):
     from xlcase.rules.evaluation import aims_covered
 
     assert (0 in aims_covered([aim], [line]).covered) is covered
+
+
+def test_aim_coverage_says_where_its_bounds_stopped_the_search(monkeypatch):
+    from xlcase.rules import evaluation
+
+    monkeypatch.setattr(evaluation, "SOUGHT_LIMIT", 30)
+    monkeypatch.setattr(evaluation, "SEARCHED_LIMIT", 40)
+    aims = [("A1", "first aim"), (None, "a second aim whose text is long"), (None, "third")]
+    coverage = evaluation.aims_covered(aims, ["x" * 50, "A1, a second aim whose text is long, third"])
+    assert coverage.covered == {0} and coverage.not_sought == {1} and coverage.evaluation_clipped
+    case = Case(aims=[Aim(id=i, text=t) for i, t in aims], evaluation=[EvaluationItem(what="x" * 50),
+                                                                        EvaluationItem(what="A1 third")])
+    messages = [f.message for f in run_rules(Review.from_case(case), select=["XC901"])]
+    assert messages == [
+        "aim 'a second aim whose text is long' is not covered by the evaluation: no evaluation line names it "
+        "(its text was not looked for: the aims hold more than 30 characters)",
+        "aim 'third' is not covered by the evaluation: no evaluation line names it (only the first 40 characters "
+        "of the evaluation were searched)",
+    ]
 
 
 # -- bugs planted by a test-quality review: each of these tests fails when one comes back ------------------

@@ -68,10 +68,16 @@ def aims_covered(aims: Sequence[tuple[str | None, str | None]], evaluated: Seque
         budget -= size
         needles += wanted
         owners += [index] * len(wanted)
-    haystack = "\x00".join(map(_marked, lines))
+    searched, size = [], 0
+    for line in lines:
+        if size > SEARCHED_LIMIT:
+            break
+        searched.append(_marked(line))
+        size += len(searched[-1]) + 1
     if needles:
-        covered.update(owners[n] for n in Automaton(needles).found_in(haystack[:SEARCHED_LIMIT]))
-    return Coverage(frozenset(covered), frozenset(not_sought), len(haystack) > SEARCHED_LIMIT)
+        haystack = "\x00".join(searched)[:SEARCHED_LIMIT]
+        covered.update(owners[n] for n in Automaton(needles).found_in(haystack))
+    return Coverage(frozenset(covered), frozenset(not_sought), size > SEARCHED_LIMIT)
 
 
 @rule("XC901", "aim-not-evaluated", "warning", "evaluation")
