@@ -42,7 +42,7 @@ def test_visible_json_is_the_same_data(text):
 
 
 def test_clip_and_shown_say_how_much_was_left_out():
-    assert clip("abc", 5) == "abc"
+    assert clip("abc", 5) == "abc" and clip("d" * 120) == "d" * 120
     assert clip("x" * 12, 5) == "xxxxx… (7 more characters)"
     assert shown("O2\u200b") == "'O2\\u200b'"
     assert shown(12.5) == "12.5"

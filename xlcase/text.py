@@ -16,13 +16,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 SHOWN_LIMIT = 60  # characters of a value quoted inside a message
+NAME_LIMIT = 120  # characters of a name or description that a message names something by
 ID_LIMIT = 40  # characters of an ID in a message (IDs are short: O1, A2, R10)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes Excel or a CSV reader take text as a formula
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NOT_PLAIN_ASCII = re.compile(r"[^\x20-\x7e]+")  # runs that may hold characters to escape
 
 
-def clip(text: str, limit: int = SHOWN_LIMIT) -> str:
+def clip(text: str, limit: int = NAME_LIMIT) -> str:
     """``text`` cut to ``limit`` characters, saying how many were left out ('abc… (1,234 more characters)')."""
     if len(text) <= limit:
         return text

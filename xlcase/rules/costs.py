@@ -46,7 +46,8 @@ def unknown_option(review: Review, report: Report) -> Iterator[Finding]:
         what, named = _what(key, i, line), shown_id(line.option)
         real = by_key.get(id_key(line.option))
         if real is None:
-            message = f"{what} is for option {named}, which is not on the Options sheet; it is left out of the appraisal"
+            message = (f"{what} is for option {named}, which is not on the Options sheet; it is left out of the "
+                       "appraisal")
         elif hides_a_difference(line.option, real):
             message = (f"{what} is for option {named}, which is option {shown_id(real)} but for invisible or "
                        "look-alike characters: it is counted for no option in xlcase's appraisal; type the ID "

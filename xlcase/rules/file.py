@@ -8,7 +8,7 @@ from xlcase.findings import Finding
 from xlcase.review import Review
 from xlcase.rules import Report, rule
 from xlcase.template import available_templates
-from xlcase.text import listed, shown
+from xlcase.text import listed, shown, shown_id
 
 
 def passed_through(review: Review, code: str) -> Iterator[Finding]:
@@ -64,10 +64,9 @@ def unknown_template(review: Review, report: Report) -> Iterator[Finding]:
                      f"{', '.join(sorted(installed))}); it was read as {review.template.name!r}", value=name)
     elif version != installed[name]:
         differences = listed(structural_differences(review), sep="; ") or "no table, column or named cell differs"
-        yield report(f"the workbook was made from version {shown(version) if version else '(none)'} of the template "
-                     f"{name!r}; the "
-                     f"installed version is {installed[name]}, so some values may be read differently "
-                     f"(what differs: {differences})", value=version, severity="warning")
+        yield report(f"the workbook was made from version {shown_id(version) if version else '(none)'} of the "
+                     f"template {name!r}; the installed version is {installed[name]}, so some values may be read "
+                     f"differently (what differs: {differences})", value=version, severity="warning")
 
 
 def structural_differences(review: Review) -> list[str]:
