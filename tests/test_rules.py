@@ -4,6 +4,10 @@ and its findings for that rule compared with the exact expected [(rule, sheet, c
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -11,7 +15,7 @@ import pytest
 
 from xlcase.api import new_workbook
 from xlcase.findings import Finding
-from xlcase.model import Case
+from xlcase.model import Aim, Case, EvaluationItem
 from xlcase.review import Review
 from xlcase.rules import (
     DOC_PARTS, SECTIONS, all_rules, get_rule, parse_codes, rule, rules_markdown, run_rules, _REGISTRY,
@@ -20,6 +24,8 @@ from xlcase.errors import BadInputError
 from xlcase.validation import validate_case, validate_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "ward-assistant-practitioners.yaml"
+ZERO_WIDTH = "\u200b"
 DESIGN_CORE_CODES = ("XC001", "XC002", "XC101", "XC102", "XC201", "XC202", "XC203", "XC204", "XC301", "XC401",
                      "XC501", "XC601", "XC701")
 
@@ -103,6 +109,17 @@ VARIANTS = {
                                 ("XC90", "XC101"),
                                 [("XC902", "Conclusions", "C12"), ("XC903", "Conclusions", "B24"),
                                  ("XC904", "Conclusions", "C7")]),
+    "XC205 zero-width id": (lambda c: _set(c.options[3], id="O2" + ZERO_WIDTH), ("XC205",),
+                            [("XC205", "Options", "B8")]),
+    "XC205 full-width id": (lambda c: _set(c.options[3], id="\uff2f2"), ("XC205",), [("XC205", "Options", "B8")]),
+    "XC401 look-alike aim": (lambda c: (_set(c.risks[1], linked_aim="\uff211"), _set(c.risks[2], linked_aim="A4\u2060")),
+                             ("XC401",), [("XC401", "Risks", "D6"), ("XC401", "Risks", "D7")]),
+    "XC403 duplicate aim id": (lambda c: (_set(c.aims[1], id="a1"), _set(c.aims[3], id="A3" + ZERO_WIDTH)), ("XC403",),
+                               [("XC403", "Summary", "B40"), ("XC403", "Summary", "B42")]),
+    "XC601 look-alike option": (lambda c: (_set(c.costs[0], option="O1" + ZERO_WIDTH), _set(c.benefits[2], option="\uff2f2")),
+                                ("XC601",), [("XC601", "Costs", "B7"), ("XC601", "Benefits", "B9")]),
+    "XC901 look-alike aim named": (lambda c: _set(c.evaluation[1], what="\uff21" + ZERO_WIDTH + "2 registered nurse time"),
+                                   ("XC901",), []),
     "XC101 required empty": (lambda c: (setattr(c, "author", None), _set(c.aims[1], measure=None),
                                         setattr(c, "evaluation", [])), ("XC101", "XC901"),
                              [("XC101", "Summary", "C17"), ("XC101", "Summary", "E40"), ("XC101", "Evaluation", "B4")]),
@@ -253,3 +270,191 @@ def test_white_space_is_not_an_answer(example_case, tmp_path, change, rule):
     new_workbook(path, case=case)
     assert rule in {f.rule for f in validate_workbook(path).findings}
     assert rule in {f.rule for f in validate_case(case).findings}
+
+
+# -- IDs that look the same are the same ID, and the difference is shown --------------------------------
+
+def test_look_alike_ids_are_shown_so_the_difference_is_visible(example_case):
+    case = example_case.model_copy(deep=True)
+    case.options[3].id = "O2" + ZERO_WIDTH
+    case.costs[0].option = "\uff2f1"  # a full-width O
+    case.costs[1].option = "o1"
+    case.risks[1].linked_aim = "A1" + ZERO_WIDTH
+    case.aims[3].id = "a1"
+    messages = {(f.rule, f.value): f.message for f in validate_case(case).findings}
+    assert messages["XC205", "O2\u200b"].startswith("option ID 'O2\\u200b' is the ID O2 of row 3 of the Options "
+                                                    "table but for invisible or look-alike characters")
+    assert "is for option '\\uff2f1', which is option O1 but for invisible, look-alike or extra space characters: " \
+           "neither the workbook's formulas nor xlcase count it" in messages["XC601", "\uff2f1"]
+    assert ("XC601", "o1") not in messages  # case alone: SUMIFS and the engine both count it for O1
+    assert messages["XC401", "A1\u200b"].startswith("risk R2 is linked to aim 'A1\\u200b', which is aim A1 but for "
+                                                    "invisible or look-alike characters")
+    assert messages["XC403", "a1"].startswith("aim ID a1 is used again (first by aim 1)")
+
+
+def test_a_look_alike_cost_line_is_counted_for_no_option(example_case):
+    """The engine and the workbook's SUMIFS must keep agreeing: the line is a finding, never merged into O1."""
+    from xlcase.appraisal import appraise
+
+    case = example_case.model_copy(deep=True)
+    line = case.costs[0]
+    assert line.option == "O1" and sum(line.amounts) > 0
+    line.option = "O1" + ZERO_WIDTH
+    before, after = appraise(example_case).option("O1"), appraise(case).option("O1")
+    assert after.pv_costs < before.pv_costs
+    without = example_case.model_copy(deep=True)
+    without.costs.pop(0)
+    assert after.pv_costs == pytest.approx(appraise(without).option("O1").pv_costs)
+
+
+@pytest.mark.parametrize(("aim", "line", "covered"), [
+    (("A1", None), "a1: retention", True),
+    (("A1", None), "A12 and XA1", False),  # the ID as a word only
+    (("\uff211", None), "A1 " + ZERO_WIDTH, True),
+    (("A-1", None), "see A-1.", True),
+    (("A-1", None), "see A-1x", False),
+    (("(A1)", None), "x(A1)y", False),  # (?<!\w) before the first character, whatever that is
+    (("(A1)", None), "x (A1) y", True),
+    ((None, "Release  nurse time"), "We will RELEASE nurse\ntime soon", True),
+    ((None, "ward staff"), "toward staffing", True),  # the text anywhere, not only as words
+    (("A7", "Cut agency spend"), "agency spend", False),
+])
+def test_aim_coverage_matches_the_documented_rule(aim, line, covered):
+    from xlcase.rules.evaluation import aims_covered
+
+    assert (0 in aims_covered([aim], [line]).covered) is covered
+
+
+def test_aim_coverage_says_where_its_bounds_stopped_the_search(monkeypatch):
+    from xlcase.rules import evaluation
+
+    monkeypatch.setattr(evaluation, "SOUGHT_LIMIT", 30)
+    monkeypatch.setattr(evaluation, "SEARCHED_LIMIT", 40)
+    aims = [("A1", "first aim"), (None, "a second aim whose text is long"), (None, "third")]
+    coverage = evaluation.aims_covered(aims, ["x" * 50, "A1, a second aim whose text is long, third"])
+    assert coverage.covered == {0} and coverage.not_sought == {1} and coverage.evaluation_clipped
+    case = Case(aims=[Aim(id=i, text=t) for i, t in aims], evaluation=[EvaluationItem(what="x" * 50),
+                                                                        EvaluationItem(what="A1 third")])
+    messages = [f.message for f in run_rules(Review.from_case(case), select=["XC901"])]
+    assert messages == [
+        "aim 'a second aim whose text is long' is not covered by the evaluation: no evaluation line names it "
+        "(its text was not looked for: the aims hold more than 30 characters)",
+        "aim 'third' is not covered by the evaluation: no evaluation line names it (only the first 40 characters "
+        "of the evaluation were searched)",
+    ]
+
+
+# -- bugs planted by a test-quality review: each of these tests fails when one comes back ------------------
+
+def test_the_registry_loads_every_rule_whichever_module_is_imported_first():
+    """A rule module imported before the registry is asked must not leave it holding only that module's rules."""
+    from xlcase.rules import RULE_MODULES
+
+    codes = re.findall(r"^\| (XC\d{3}) \|", rules_markdown(), re.MULTILINE)
+    assert len(codes) >= 41 and codes == sorted(codes)
+    script = ("import json, sys\n"
+              "import xlcase.rules.{module}\n"
+              "from xlcase.casefile import load_case\n"
+              "from xlcase.rules import all_rules\n"
+              "from xlcase.validation import validate_case\n"
+              "case = load_case(sys.argv[1])\n"
+              "case.risks[1].linked_aim = 'A9'\n"
+              "print(json.dumps({{'codes': [r.code for r in all_rules()],\n"
+              "                   'found': sorted({{f.rule for f in validate_case(case).findings}})}}))\n")
+    for module in RULE_MODULES:
+        done = subprocess.run([sys.executable, "-c", script.format(module=module), str(EXAMPLE)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60, check=True)
+        result = json.loads(done.stdout)
+        assert result["codes"] == codes, module
+        assert result["found"] == ["XC401", "XC702", "XC703"], module
+
+
+def test_control_characters_in_text_cells_are_dropped(example_workbook, tmp_path):
+    """Excel's _x001B_ escapes decode to control characters; text read from a workbook holds none."""
+    from xlcase.api import export_case
+    from xlcase.reader import read_workbook
+
+    book = openpyxl.load_workbook(example_workbook)
+    book["Risks"]["H5"].value = "Ward _x001B_[2Jmanager_x0007__x009B_"
+    path = tmp_path / "control.xlsx"
+    book.save(path)
+    assert read_workbook(path).case.risks[0].owner == "Ward [2Jmanager"
+    exported = export_case(path, None).text
+    assert "Ward [2Jmanager" in exported and "\\e" not in exported and "\\x9B" not in exported
+
+
+def test_a_formula_without_a_saved_result_is_xc105(example_workbook, tmp_path):
+    book = openpyxl.load_workbook(example_workbook)
+    book["Costs"]["F7"].value = "=45000*1"  # openpyxl saves no result for a formula
+    path = tmp_path / "formula.xlsx"
+    book.save(path)
+    report = validate_workbook(path)
+    [finding] = [f for f in report.findings if f.sheet == "Costs" and f.cell == "F7"]
+    assert (finding.rule, finding.severity, finding.value) == ("XC105", "warning", "=45000*1")
+    assert "formula with no saved result" in finding.message
+    assert read_workbook_amount(path, 0, 1) == 0.0  # left out, not guessed
+
+
+def read_workbook_amount(path: Path, line: int, year: int) -> float:
+    from xlcase.reader import read_workbook
+
+    amounts = read_workbook(path).case.costs[line].amounts
+    return amounts[year] if year < len(amounts) else 0.0
+
+
+def _with_saved_results(data: bytes, sheet: str, saved: dict[str, object]) -> bytes:
+    """The workbook with these formula cells' saved results set, as Excel saves them beside the formula."""
+    from test_hardening import _sheet_part
+
+    from hostile import member, rewrite
+
+    part = _sheet_part(data, sheet)
+    xml = member(data, part).decode()
+    for cell, value in saved.items():
+        kind, text = (' t="str"', value) if isinstance(value, str) else ("", repr(value))
+        xml, count = re.subn(rf'<c r="{cell}"([^>]*)><f>(.*?)</f><v ?/>', rf'<c r="{cell}"\1{kind}><f>\2</f><v>{text}</v>',
+                             xml)
+        assert count == 1, cell
+    return rewrite(data, replace={part: xml.encode()})
+
+
+def test_a_saved_result_that_disagrees_with_the_engine_is_xc701(example_workbook, tmp_path):
+    """The Results formulas stay; only their saved results are set: O1's NPV as the engine computes it,
+    O2's a pound more."""
+    from openpyxl.utils import get_column_letter
+
+    from xlcase.appraisal import appraise
+    from xlcase.reader import read_workbook
+    from xlcase.template import load_template
+
+    figures = [c.figure for c in load_template().results.columns]
+    npv = get_column_letter(2 + figures.index("npv"))  # the Results table starts in column B
+    appraisal = appraise(read_workbook(example_workbook).case)
+    right, wrong = appraisal.option("O1").npv, appraisal.option("O2").npv + 1.0
+    path = tmp_path / "stale.xlsx"
+    path.write_bytes(_with_saved_results(example_workbook.read_bytes(), "Results",
+                                         {"B6": "O1", f"{npv}6": right, "B7": "O2", f"{npv}7": wrong}))
+    findings = [f for f in validate_workbook(path).findings if f.rule == "XC701"]
+    assert [(f.sheet, f.cell) for f in findings] == [("Results", f"{npv}7")]
+    assert findings[0].message.startswith(f"the saved result for NPV of option O2 is {wrong:,.2f} but the inputs "
+                                          f"give {wrong - 1:,.2f}")
+
+
+@pytest.mark.parametrize(("typed", "code"), [("Lunch", None), ("Train", None), ("  TRAINING ", "training"),
+                                             ("Backfill", "backfill")])
+def test_a_drop_down_cell_takes_only_a_value_from_its_list(example_workbook, tmp_path, typed, code):
+    from xlcase.reader import read_workbook
+
+    book = openpyxl.load_workbook(example_workbook)
+    book["Costs"]["C7"].value = typed  # the first cost line's Category
+    path = tmp_path / "choice.xlsx"
+    book.save(path)
+    submission = read_workbook(path)
+    assert submission.case.costs[0].category == code
+    problems = [(p.rule, p.sheet, p.cell) for p in submission.problems if p.cell == "C7"]
+    if code is None:
+        assert problems == [("XC102", "Costs", "C7")]
+        [problem] = [p for p in submission.problems if p.cell == "C7"]
+        assert f"{typed!r} is not in the list (Training, Mentoring" in problem.message
+    else:
+        assert problems == []

@@ -197,7 +197,7 @@ class Appraisal:
             pd.DataFrame({
                 "option": option.id,
                 "year": years,
-                "financial_year": [financial_year(base, int(t)) if base is not None else None for t in years],
+                "financial_year": [financial_year(base + int(t)) if base is not None else None for t in years],
                 "discount_factor": self.discount_factors,
                 "costs": option.costs,
                 "benefits": option.benefits + option.health_benefits,
@@ -444,7 +444,7 @@ def _appraise_core(flows: _Flows, bias: np.ndarray, do_nothing: int | None, pref
             npv_vs_do_nothing=0.0 if is_dn else float(npv_vs_dn[i]),
             incremental_pv_costs=extra_costs, incremental_pv_benefits=extra_benefits,
             bcr=_ratio(extra_benefits, extra_costs), discounted_payback_year=payback,
-            discounted_payback_financial_year=financial_year(base_year, payback)
+            discounted_payback_financial_year=financial_year(base_year + payback)
             if payback is not None and base_year is not None else None,
             cost_switching_value=None if is_dn else _ratio(float(npv_vs_dn[i]), extra_costs),
             benefit_switching_value=None if is_dn else _ratio(float(npv_vs_dn[i]), extra_benefits),

@@ -14,6 +14,7 @@ from xlcase.appraisal import Appraisal
 from xlcase.findings import Finding
 from xlcase.package import Cell
 from xlcase.reader import Submission
+from xlcase.text import clip, shown, shown_id
 
 RULE = "XC701"
 RELATIVE_TOLERANCE = 1e-9
@@ -36,7 +37,7 @@ def cached_result_findings(submission: Submission, appraisal: Appraisal) -> list
         for key, header in words.figures.items():
             cell = row.get(header)
             want = getattr(expected, key) if expected else None
-            findings.extend(_compare(cell, want, results.sheet, f"{header} of option {option or '(blank)'}"))
+            findings.extend(_compare(cell, want, results.sheet, f"{header} of option {_named(option)}"))
     sensitivity = package.table(words.sensitivity_table)
     if sensitivity is not None:
         scenarios = {(r.option, r.scenario.casefold()): r.npv_vs_do_nothing for r in appraisal.sensitivity}
@@ -46,8 +47,13 @@ def cached_result_findings(submission: Submission, appraisal: Appraisal) -> list
                 if header in (words.sensitivity_option, words.sensitivity_base):
                     continue
                 want = scenarios.get((option, header.casefold())) if option else None
-                findings.extend(_compare(cell, want, sensitivity.sheet, f"sensitivity '{header}' of option {option}"))
+                findings.extend(_compare(cell, want, sensitivity.sheet,
+                                         f"sensitivity '{clip(header)}' of option {_named(option)}"))
     return findings
+
+
+def _named(option: str | None) -> str:
+    return shown_id(option) if option else "(blank)"
 
 
 def _option_id(cell: Cell | None) -> str | None:
@@ -64,22 +70,22 @@ def _compare(cell: Cell | None, want: Any, sheet: str, what: str) -> list[Findin
     if cell.formula is None:
         if got in (None, ""):
             return []
-        return [Finding(RULE, "error", f"the formula for {what} has been replaced by a typed value ({_shown(got)}); "
+        return [Finding(RULE, "error", f"the formula for {what} has been replaced by a typed value ({_figure(got)}); "
                         "restore the formula (copy it from the row above) so the figure follows the inputs",
                         sheet, cell.ref, "appraisal", got)]
     if got is None:  # never calculated (written by a program that does not compute): nothing to compare
         return []
     if _same(got, want):
         return []
-    return [Finding(RULE, "error", f"the saved result for {what} is {_shown(got)} but the inputs give "
-                    f"{'nothing' if want is None else _shown(want)}; recalculate the workbook (F9 in Excel) and check "
+    return [Finding(RULE, "error", f"the saved result for {what} is {_figure(got)} but the inputs give "
+                    f"{'nothing' if want is None else _figure(want)}; recalculate the workbook (F9 in Excel) and check "
                     "the formula has not been edited", sheet, cell.ref, "appraisal", got)]
 
 
-def _shown(value: Any) -> str:
+def _figure(value: Any) -> str:
     """A figure as the reader would recognise it: money in pounds and pence, ratios to 4 places."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return repr(value)
+        return shown(value)
     return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
 
 

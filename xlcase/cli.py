@@ -1,7 +1,9 @@
 """The `xlcase` command: a thin layer over the library. Each command calls one library function.
 
 Errors raised by the library (XlcaseError) are turned into a one-line message with the rule
-code and location, and exit status 2; nothing else here knows about business rules.
+code and location, and exit status 2; nothing else here knows about business rules. Every line
+printed goes through `say` (or a renderer that does the same), which shows control characters
+and line breaks in names as escapes: a file name cannot clear the terminal or forge a line.
 Heavy modules are imported inside the commands so that start-up stays fast.
 """
 
@@ -16,6 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 from xlcase.errors import OutputExistsError, XlcaseError
+from xlcase.text import visible
 
 app = typer.Typer(
     name="xlcase",
@@ -62,9 +65,14 @@ def _options(
     """Business cases for NHS assistant practitioners as Excel workbooks: generate, recalculate, validate."""
 
 
+def say(line: str, *, err: bool = False, fg: str | None = None) -> None:
+    """Print one line; what it quotes from files and arguments cannot act on the terminal or start a line."""
+    typer.secho(visible(line), err=err, fg=fg)
+
+
 def fail(error: XlcaseError) -> None:
     """Print the error the user's way (code, location, message) and exit 2."""
-    typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+    say(f"error: {error}", err=True, fg=typer.colors.RED)
     raise typer.Exit(EXIT_UNREADABLE)
 
 
@@ -82,7 +90,7 @@ def new(
         path = new_workbook(out, case_file=from_, template=template, force=force)
     except XlcaseError as error:
         fail(error)
-    typer.echo(f"wrote {path}")
+    say(f"wrote {path}")
 
 
 @app.command()
@@ -101,10 +109,10 @@ def export(
     if output is None:
         sys.stdout.write(exported.text)
     else:
-        typer.echo(f"wrote {output}")
+        say(f"wrote {output}")
     for problem in exported.problems:
-        typer.secho(f"{problem.severity}: {problem.rule} {problem.where}: {problem.message} (left out)", err=True,
-                    fg=typer.colors.YELLOW)
+        say(f"{problem.severity}: {problem.rule} {problem.where}: {problem.message} (left out)", err=True,
+            fg=typer.colors.YELLOW)
     if any(p.severity == "error" for p in exported.problems):
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -123,7 +131,7 @@ def templates() -> None:
     from xlcase.template import available_templates
 
     for template in available_templates():
-        typer.echo(f"{template.name}  {template.version}  {template.title}")
+        say(f"{template.name}  {template.version}  {template.title}")
 
 
 @app.command()
@@ -173,7 +181,7 @@ def validate(
         fail(OutputExistsError("the output file already exists; use --force to replace it", location=str(output)))
     files = expand_paths(paths)
     if not files:
-        typer.secho("error: no workbooks (.xlsx or .xlsm) found in the paths given", err=True, fg=typer.colors.RED)
+        say("error: no workbooks (.xlsx or .xlsm) found in the paths given", err=True, fg=typer.colors.RED)
         raise typer.Exit(EXIT_UNREADABLE)
     batch = len(paths) != 1 or paths[0].is_dir()
     show_progress = sys.stderr.isatty() and len(files) > 1 and not (format is ReportFormat.json and output is None)
@@ -194,7 +202,7 @@ def validate(
                                   inputs=files)
         except XlcaseError as error:
             fail(error)
-        typer.echo(f"wrote {output}", err=True)
+        say(f"wrote {output}", err=True)
     elif format is ReportFormat.text and sys.stdout.isatty():
         print_text(reports, batch=batch)
     else:
@@ -211,14 +219,16 @@ def rules(
 
     if code is None:
         for line in iter_rules_text():
-            typer.echo(line)
+            say(line)
         return
     try:
         found = get_rule(code)
     except XlcaseError as error:
         fail(error)
-    typer.echo(f"{found.code} {found.name} ({found.severity}, section {found.section})\n")
-    typer.echo(found.doc)
+    say(f"{found.code} {found.name} ({found.severity}, section {found.section})")
+    say("")
+    for line in found.doc.splitlines():
+        say(line)
 
 
 @app.command()
@@ -236,8 +246,8 @@ def collect(
         portfolio = collect_portfolio(paths, output, fmt=format.value, force=force)
     except XlcaseError as error:
         fail(error)
-    typer.echo(f"wrote {output}: {len(portfolio.cases)} cases, {len(portfolio.costs)} cost rows, "
-               f"{len(portfolio.benefits)} benefit rows")
+    say(f"wrote {output}: {len(portfolio.cases)} cases, {len(portfolio.costs)} cost rows, "
+        f"{len(portfolio.benefits)} benefit rows")
 
 
 @app.command()
@@ -254,11 +264,11 @@ def serve(
         typer.echo("xlwings Server runs under the PolyForm Noncommercial licence (NHS bodies and other public "
                    f"health organisations qualify); for commercial use set {LICENSE_ENV} to your xlwings PRO key.",
                    err=True)
-    typer.echo(f"xlcase functions on xlwings Server at http://{host}:{port} (Ctrl+C stops it)", err=True)
+    say(f"xlcase functions on xlwings Server at http://{host}:{port} (Ctrl+C stops it)", err=True)
     try:
         run(host, port)
     except ServerNotInstalledError as error:
-        typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+        say(f"error: {error}", err=True, fg=typer.colors.RED)
         raise typer.Exit(EXIT_UNREADABLE) from None
 
 
@@ -267,9 +277,9 @@ def main() -> None:
     try:
         app()
     except XlcaseError as error:
-        typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+        say(f"error: {error}", err=True, fg=typer.colors.RED)
         sys.exit(EXIT_UNREADABLE)
     except OSError as error:  # the file system said no somewhere the library did not expect: still no traceback
         where = f": {error.filename}" if error.filename else ""
-        typer.secho(f"error: {error.strerror or error}{where}", err=True, fg=typer.colors.RED)
+        say(f"error: {error.strerror or error}{where}", err=True, fg=typer.colors.RED)
         sys.exit(EXIT_UNREADABLE)

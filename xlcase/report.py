@@ -1,4 +1,10 @@
-"""Views of results for people: text tables and JSON (validation reports add HTML and Markdown)."""
+r"""Views of results for people: text tables and JSON (validation reports add HTML and Markdown).
+
+Every piece of text from a workbook or a file name is shown through `xlcase.text.visible` (and
+clipped where it is free text), in every format: a name holding escape codes or a newline shows
+them as ``\x1b`` and ``\n`` rather than clearing a terminal or starting a report line of its own.
+JSON keeps the data exact and escapes the same characters as ``\u`` escapes.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from xlcase.findings import Finding, pounds
+from xlcase.text import clip, shown_id, visible, visible_json
 
 if TYPE_CHECKING:
     from xlcase.api import Recalculation
 
+TITLE_LIMIT = 200  # characters of a case's title or organisation in a report
 _MONEY_KEYS = ("pv_costs", "pv_benefits", "npv", "npv_vs_do_nothing")
 _RECALC_HEADERS = ("Option", "PV costs", "PV benefits", "NPV", "NPV vs DN", "BCR", "Payback", "Cost SV", "Benefit SV")
 
@@ -23,10 +31,11 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
     if fmt == "json":
         payload = {"assumptions": data["assumptions"], "options": data["options"],
                    "sensitivity": data["sensitivity"], "findings": findings}
-        return json.dumps(payload, indent=2) + "\n"
+        return _json(payload)
     a = data["assumptions"]
+    title = result.submission.case.title
     lines = [
-        f"{result.submission.case.title or '(untitled case)'} - {result.submission.path.name}",
+        f"{clip(title, TITLE_LIMIT) if title else '(untitled case)'} - {result.submission.path.name}",
         f"Base year {a['base_year']}, {a['appraisal_years']} years, discount rate {a['discount_rate']:.2%}, "
         f"optimism bias {a['optimism_bias']:.1%}; present values in pounds, real prices.",
         "",
@@ -34,7 +43,7 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
     rows = [_RECALC_HEADERS]
     for o in data["options"]:
         rows.append((
-            f"{o['id'] or '?'} {o['name'] or ''}".strip(),
+            f"{shown_id(o['id']) if o['id'] else '?'} {clip(o['name'] or '')}".strip(),
             *(pounds(o[k]) for k in _MONEY_KEYS),
             "" if o["bcr"] is None else f"{o['bcr']:.2f}",
             "" if o["discounted_payback_year"] is None else str(o["discounted_payback_year"]),
@@ -51,7 +60,12 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
         lines += ["", f"{len(result.findings)} finding(s): values that could not be read, or saved results that "
                   "disagree with the engine:"]
         lines += [f"  {f.rule} {f.where}: {f.message}" for f in result.findings]
-    return "\n".join(lines) + "\n"
+    return "".join(visible(line) + "\n" for line in lines)
+
+
+def _json(payload: object) -> str:
+    """JSON for a file or a terminal: UTF-8 as it is, but nothing that acts on a terminal."""
+    return visible_json(json.dumps(payload, indent=2, ensure_ascii=False, default=str)) + "\n"
 
 
 def _percent(value: float | None) -> str:
@@ -83,8 +97,7 @@ def render_validation(reports: list[Report], fmt: str = "text", *, batch: bool |
 
     batch = len(reports) != 1 if batch is None else batch
     if fmt == "json":
-        payload = batch_dict(reports) if batch else reports[0].to_dict()
-        return json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n"
+        return _json(batch_dict(reports) if batch else reports[0].to_dict())
     if fmt == "html":
         return render_html(reports, batch=batch)
     if fmt == "markdown":
@@ -96,7 +109,12 @@ Segment = tuple[str, str | None]
 
 
 def text_lines(reports: list[Report], *, batch: bool = False) -> list[list[Segment]]:
-    """The text report as lines of (text, rich style) segments: plain for files, coloured on a terminal."""
+    """The text report as lines of (text, rich style) segments: plain for files, coloured on a terminal.
+    Every segment is `visible`, so no line can be cut in two or forged by what a file holds."""
+    return [[(visible(text), style) for text, style in line] for line in _text_lines(reports, batch=batch)]
+
+
+def _text_lines(reports: list[Report], *, batch: bool) -> list[list[Segment]]:
     from xlcase.rules import SECTIONS
 
     lines: list[list[Segment]] = []
@@ -109,7 +127,8 @@ def text_lines(reports: list[Report], *, batch: bool = False) -> list[list[Segme
             head.append((f"  completeness {report.completeness:.0%}  {counts}", None))
         lines.append(head)
         if report.title:
-            lines.append([(f"  {report.title}" + (f" ({report.organisation})" if report.organisation else ""), "dim")])
+            lines.append([(f"  {clip(report.title, TITLE_LIMIT)}"
+                           + (f" ({clip(report.organisation, TITLE_LIMIT)})" if report.organisation else ""), "dim")])
         for section in SECTIONS:
             mine = [f for f in report.findings if f.section == section]
             if not mine:
@@ -121,7 +140,7 @@ def text_lines(reports: list[Report], *, batch: bool = False) -> list[list[Segme
                               (f" {where}: ", "dim"), (f.message, None)])
         preferred = report.preferred_result
         if preferred:
-            lines.append([(f"  preferred option {preferred['id']}: NPV vs do nothing {pounds(preferred['npv_vs_do_nothing'])}"
+            lines.append([(f"  preferred option {shown_id(preferred['id'])}: NPV vs do nothing {pounds(preferred['npv_vs_do_nothing'])}"
                            f", BCR {_ratio(preferred['bcr'])}, payback year {_blank(preferred['discounted_payback_year'])}",
                            None)])
         lines.append([])
@@ -157,7 +176,7 @@ def _blank(value) -> str:
 
 
 def _result_cells(option: dict) -> list[str]:
-    return [option.get("id") or "", option.get("name") or "", pounds(option["pv_costs"]), pounds(option["pv_benefits"]),
+    return [shown_id(option["id"]) if option.get("id") else "", clip(option.get("name") or ""), pounds(option["pv_costs"]), pounds(option["pv_benefits"]),
             pounds(option["npv"]), pounds(option["npv_vs_do_nothing"]), _ratio(option["bcr"]),
             _blank(option["discounted_payback_year"])]
 
@@ -166,7 +185,7 @@ def _result_cells(option: dict) -> list[str]:
 
 def _md(text: object) -> str:
     """Untrusted text made safe inside a Markdown table cell (no pipes, line breaks or raw HTML)."""
-    out = " ".join(str(text).split())
+    out = visible(str(text))
     for raw, safe in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), (">", "&gt;"), ("`", "\\`"), ("*", "\\*"),
                       ("_", "\\_"), ("[", "\\["), ("]", "\\]")):
         out = out.replace(raw, safe)
@@ -185,7 +204,8 @@ def render_markdown(reports: list[Report], *, batch: bool = False) -> str:
     for report in reports:
         out += [f"## {_md(report.file)}", ""]
         if report.title:
-            out += [f"**{_md(report.title)}**" + (f", {_md(report.organisation)}" if report.organisation else ""), ""]
+            out += [f"**{_md(clip(report.title, TITLE_LIMIT))}**"
+                    + (f", {_md(clip(report.organisation, TITLE_LIMIT))}" if report.organisation else ""), ""]
         out += [f"Status: **{report.status}**. Completeness {report.completeness:.0%}. "
                 f"{report.count('error')} errors, {report.count('warning')} warnings, {report.count('info')} info.", ""]
         if report.readable:
@@ -225,7 +245,7 @@ table{page-break-inside:auto}tr{page-break-inside:avoid}.status{color:#000;borde
 def _h(value: object) -> str:
     import html
 
-    return html.escape("" if value is None else str(value), quote=True)
+    return html.escape("" if value is None else visible(str(value)), quote=True)
 
 
 def render_html(reports: list[Report], *, batch: bool = False) -> str:
@@ -244,8 +264,8 @@ def render_html(reports: list[Report], *, batch: bool = False) -> str:
         status = report.status
         parts.append(f"<section><h2>{_h(report.file)}</h2>")
         if report.title:
-            parts.append(f"<p><strong>{_h(report.title)}</strong>"
-                         + (f", {_h(report.organisation)}" if report.organisation else "") + "</p>")
+            parts.append(f"<p><strong>{_h(clip(report.title, TITLE_LIMIT))}</strong>"
+                         + (f", {_h(clip(report.organisation, TITLE_LIMIT))}" if report.organisation else "") + "</p>")
         parts.append(f'<p><span class="status {status}">{status}</span> Completeness {report.completeness:.0%}; '
                      f"{report.count('error')} errors, {report.count('warning')} warnings, "
                      f"{report.count('info')} info. Template {_h(report.template)} {_h(report.template_version)}</p>")
@@ -262,9 +282,10 @@ def render_html(reports: list[Report], *, batch: bool = False) -> str:
         if report.findings:
             parts.append("<h3>Findings</h3><table><tr><th>Rule</th><th>Severity</th><th>Section</th><th>Where</th>"
                          "<th>Finding</th></tr>")
+            workbook = Path(report.file or "").resolve().as_uri()
             for f in report.findings:
                 parts.append(f'<tr><td>{_h(f.rule)}</td><td class="{_h(f.severity)}">{_h(f.severity)}</td>'
-                             f"<td>{_h(f.section)}</td><td>{_cell_link(report.file, f)}</td><td>{_h(f.message)}</td></tr>")
+                             f"<td>{_h(f.section)}</td><td>{_cell_link(workbook, f)}</td><td>{_h(f.message)}</td></tr>")
             parts.append("</table>")
         if report.results and report.results.get("options"):
             options = report.results["options"]
@@ -280,17 +301,18 @@ def render_html(reports: list[Report], *, batch: bool = False) -> str:
     return "\n".join(parts)
 
 
-def _cell_link(file: str, finding: Finding) -> str:
-    """Sheet!cell as a link that opens the workbook at that cell (Excel's file#'Sheet'!A1 form)."""
+def _cell_link(workbook: str, finding: Finding) -> str:
+    """Sheet!cell as a link that opens the workbook (its file: URI) at that cell (Excel's file#'Sheet'!A1 form)."""
     if not finding.sheet:
         return _h(finding.where)
-    target = Path(file).resolve().as_uri() + "#" + quote(f"'{finding.sheet}'!{finding.cell or 'A1'}", safe="'!$")
+    target = workbook + "#" + quote(f"'{finding.sheet}'!{finding.cell or 'A1'}", safe="'!$")
     return f'<a href="{_h(target)}">{_h(finding.where)}</a>'
 
 
 def _npv_chart(options: list[dict]) -> str:
     """An inline SVG bar chart of NPV vs do nothing by option (bars right of zero positive, left negative)."""
-    values = [(o.get("id") or o.get("name") or "?", o.get("npv_vs_do_nothing") or 0.0) for o in options]
+    values = [(shown_id(o["id"]) if o.get("id") else clip(o.get("name") or "?", 12), o.get("npv_vs_do_nothing") or 0.0)
+              for o in options]
     if not values:
         return ""
     label_w, chart_w, bar_h, gap = 70, 420, 18, 6

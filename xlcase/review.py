@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlcase.findings import Finding
+from xlcase.findings import Finding, place_text
 from xlcase.model import Case
 from xlcase.reader import locate
 from xlcase.template import DEFAULT_TEMPLATE, Template, load_template
@@ -77,9 +77,14 @@ class Review:
         """The cell of exactly this value (no fallback to its row or table)."""
         return self.locations.get(tuple(path))
 
+    @functools.cached_property
+    def _problem_cells(self) -> frozenset[tuple[str | None, str | None]]:
+        """(sheet, cell) of every reading problem: an index, so that asking costs the same however many there are."""
+        return frozenset((p.sheet, p.cell) for p in self.problems)
+
     def has_problem_at(self, sheet: str | None, cell: str | None) -> bool:
         """Whether the reader already reported something at this cell (so an empty value is not reported twice)."""
-        return sheet is not None and any(p.sheet == sheet and p.cell == cell for p in self.problems)
+        return sheet is not None and (place_text(sheet), place_text(cell)) in self._problem_cells
 
     def reported(self, *path: str | int) -> bool:
         """Whether the reader already reported the value at exactly this path (it could not read it)."""

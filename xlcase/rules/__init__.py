@@ -126,9 +126,11 @@ def rule(code: str, name: str, severity: Severity, section: str,
 
 
 def _load() -> None:
-    if not _REGISTRY.get("XC101"):
-        for module in RULE_MODULES:
-            importlib.import_module(f"xlcase.rules.{module}")
+    """Import every rule module (each registers its rules). Every module is imported, whichever were
+    imported before: a registry that already holds some rules (a test or a caller imported one module
+    first) is not a registry that holds them all. Imports are cached, so this costs nothing twice."""
+    for module in RULE_MODULES:
+        importlib.import_module(f"xlcase.rules.{module}")
 
 
 def all_rules() -> list[Rule]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from xlcase.findings import Finding, pounds
 from xlcase.review import Review
 from xlcase.rules import Report, rule
+from xlcase.text import shown_id
 
 
 def _preferred(review: Review):
@@ -56,11 +57,12 @@ def switching_values(review: Review, report: Report) -> Iterator[Finding]:
     if found is None:
         return
     index, option = found
-    message = (f"preferred option {option.id}: NPV against doing nothing {pounds(option.npv_vs_do_nothing)}; costs may "
+    named = shown_id(option.id)
+    message = (f"preferred option {named}: NPV against doing nothing {pounds(option.npv_vs_do_nothing)}; costs may "
                f"rise by {_percent(option.cost_switching_value)} or benefits fall by "
                f"{_percent(option.benefit_switching_value)} before it is no better than doing nothing")
     if option.npv_vs_do_nothing < 0:
-        message = (f"preferred option {option.id} is worse than doing nothing (NPV against doing nothing "
+        message = (f"preferred option {named} is worse than doing nothing (NPV against doing nothing "
                    f"{pounds(option.npv_vs_do_nothing)}): it has no positive switching values")
     yield report(message, where=review.table_row_cell("Results", option.id or "", "Cost switching value", index),
                  value=option.cost_switching_value)
@@ -88,6 +90,6 @@ def sensitivity(review: Review, report: Report) -> Iterator[Finding]:
     negative = [r.scenario for r in rows if r.npv_vs_do_nothing < 0]
     verdict = (f"it turns negative under: {', '.join(negative)}" if negative
                else "it stays positive under every scenario" if option.npv_vs_do_nothing >= 0 else "")
-    message = f"sensitivity of preferred option {option.id} (NPV against doing nothing): {shown}"
+    message = f"sensitivity of preferred option {shown_id(option.id)} (NPV against doing nothing): {shown}"
     yield report(message + (f"; {verdict}" if verdict else ""),
                  where=review.table_row_cell("Sensitivity", option.id or "", "Base case", index), value=option.id)

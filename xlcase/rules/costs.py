@@ -8,6 +8,8 @@ from xlcase.completeness import filled
 from xlcase.findings import Finding, pounds
 from xlcase.review import Review
 from xlcase.rules import Report, rule
+from xlcase.appraisal import option_key
+from xlcase.text import clip, id_key, ids_by_key, shown_id
 
 BENEFIT_PARTS = {"beneficiary": "beneficiary", "category": "class", "measure": "measure"}
 
@@ -22,7 +24,7 @@ def _lines(review: Review) -> Iterator[tuple[str, str, int, object]]:
 
 def _what(key: str, i: int, line) -> str:
     kind = "cost" if key == "costs" else "benefit"
-    return f"{kind} line {i + 1}" + (f" ({line.description})" if line.description else "")
+    return f"{kind} line {i + 1}" + (f" ({clip(line.description)})" if line.description else "")
 
 
 @rule("XC601", "line-for-unknown-option", "error", "costs")
@@ -31,15 +33,28 @@ def unknown_option(review: Review, report: Report) -> Iterator[Finding]:
     Options sheet.
 
     Why a reviewer cares: a line for an option that does not exist is left out of every option's totals,
-    so the appraisal silently misses it.
+    so the appraisal silently misses it. A line whose option looks like an option's ID but is not the
+    same text (a zero-width space, a full-width letter, extra spaces) is reported with the ID it
+    resembles: neither the workbook's formulas nor xlcase count it. (A difference of case alone does not
+    matter: the workbook's SUMIFS and xlcase both ignore case.)
 
     How to fix: correct the Option cell to one of the option IDs (O0, O1, ...), or add the option.
     """
-    ids = set(review.case.option_ids())
+    counted = {option_key(i) for i in review.case.option_ids()}  # as SUMIFS and the engine match: ignoring case
+    by_key = ids_by_key(review.case.option_ids())
     for key, section, i, line in _lines(review):
-        if filled(line.option) and line.option not in ids:
-            yield report(f"{_what(key, i, line)} is for option {line.option}, which is not on the Options sheet; "
-                         "it is left out of the appraisal", key, i, "option", value=line.option, section=section)
+        if not filled(line.option) or option_key(line.option) in counted:
+            continue
+        what, named = _what(key, i, line), shown_id(line.option)
+        real = by_key.get(id_key(line.option))
+        if real is None:
+            message = (f"{what} is for option {named}, which is not on the Options sheet; it is left out of the "
+                       "appraisal")
+        else:
+            message = (f"{what} is for option {named}, which is option {shown_id(real)} but for invisible, "
+                       "look-alike or extra space characters: neither the workbook's formulas nor xlcase count it "
+                       "for any option; type the ID exactly as on the Options sheet")
+        yield report(message, key, i, "option", value=line.option, section=section)
 
 
 @rule("XC602", "negative-amount", "warning", "costs")

@@ -8,6 +8,7 @@ from xlcase.findings import Finding
 from xlcase.review import Review
 from xlcase.rules import Report, rule
 from xlcase.template import available_templates
+from xlcase.text import listed, shown, shown_id
 
 
 def passed_through(review: Review, code: str) -> Iterator[Finding]:
@@ -59,13 +60,13 @@ def unknown_template(review: Review, report: Report) -> Iterator[Finding]:
         yield report("the workbook does not say which xlcase template it was made from: it may not be an "
                      "xlcase business case, so values may be missing or read from the wrong cells")
     elif name not in installed:
-        yield report(f"the workbook was made from the template {name!r}, which is not installed (installed: "
+        yield report(f"the workbook was made from the template {shown(name)}, which is not installed (installed: "
                      f"{', '.join(sorted(installed))}); it was read as {review.template.name!r}", value=name)
     elif version != installed[name]:
-        differences = "; ".join(structural_differences(review)) or "no table, column or named cell differs"
-        yield report(f"the workbook was made from version {version or '(none)'} of the template {name!r}; the "
-                     f"installed version is {installed[name]}, so some values may be read differently "
-                     f"(what differs: {differences})", value=version, severity="warning")
+        differences = listed(structural_differences(review), sep="; ") or "no table, column or named cell differs"
+        yield report(f"the workbook was made from version {shown_id(version) if version else '(none)'} of the "
+                     f"template {name!r}; the installed version is {installed[name]}, so some values may be read "
+                     f"differently (what differs: {differences})", value=version, severity="warning")
 
 
 def structural_differences(review: Review) -> list[str]:
@@ -80,7 +81,7 @@ def structural_differences(review: Review) -> list[str]:
         wanted = {h.casefold() for h in table.headers(0, inputs_only=False)}
         have = {c.casefold() for c in found.columns if not c.casefold().startswith("year ")}
         out += [f"{table.name} has no column {h!r}" for h in sorted(wanted - have)]
-        out += [f"{table.name} has an extra column {h!r}" for h in sorted(have - wanted)]
+        out += [f"{table.name} has an extra column {shown(h)}" for h in sorted(have - wanted)]
     out += [f"no named cell {name}" for name in review.template.fields if package.resolve(name) is None]
     return out
 

@@ -8,12 +8,16 @@ from xlcase.completeness import filled
 from xlcase.findings import Finding, pounds
 from xlcase.review import Review
 from xlcase.rules import Report, rule
+from xlcase.text import clip, hides_a_difference, listed, repeats, shown_id
 
 NPV_TOLERANCE = 0.5  # pounds: a difference smaller than this is rounding, not a better option
 
 
 def _name(option, index: int) -> str:
-    return option.id or option.name or f"row {index + 1}"
+    """How a message names an option: its ID, else its name, else its row."""
+    if option.id:
+        return shown_id(option.id)
+    return clip(option.name) if option.name else f"row {index + 1}"
 
 
 @rule("XC201", "no-do-nothing", "error", "options")
@@ -44,7 +48,7 @@ def not_one_preferred(review: Review, report: Report) -> Iterator[Finding]:
     if not preferred:
         yield report("no option is marked Preferred: mark the one option the case recommends", "options")
     elif len(preferred) > 1:
-        names = ", ".join(_name(options[i], i) for i in preferred)
+        names = listed([_name(options[i], i) for i in preferred])
         for i in preferred:
             yield report(f"{len(preferred)} options are marked Preferred ({names}); mark only one",
                          "options", i, "preferred", value=_name(options[i], i))
@@ -93,25 +97,24 @@ def preferred_not_best(review: Review, report: Report) -> Iterator[Finding]:
 
 @rule("XC205", "duplicate-option-id", "error", "options")
 def duplicate_option_id(review: Review, report: Report) -> Iterator[Finding]:
-    """What it checks: no two options share an ID.
+    """What it checks: no two options share an ID. IDs that differ only in case, in invisible characters
+    (a zero-width space) or in look-alike forms (a full-width "Ｏ2") count as the same ID.
 
     Why a reviewer cares: cost and benefit lines find their option by ID; a shared ID counts the same
-    lines towards both options, so both show the same figures.
+    lines towards both options, so both show the same figures; and two IDs that look the same cannot be
+    told apart by the people who fill in the lines.
 
     How to fix: give each option its own ID (O0, O1, ...) and correct the Option column of its cost and
     benefit lines.
     """
-    seen: dict[str, int] = {}
-    for i, option in enumerate(review.case.options):
-        if not option.id:
-            continue
-        key = option.id.strip().casefold()
-        if key in seen:
-            yield report(f"option ID {option.id} is used again (first in row {seen[key] + 1} of the Options "
-                         "table): cost and benefit lines cannot tell the options apart", "options", i, "id",
-                         value=option.id)
-        else:
-            seen[key] = i
+    options = review.case.options
+    for i, first in repeats([o.id for o in options]):
+        again, before = options[i].id or "", options[first].id or ""
+        same = (f"is the ID {shown_id(before)} of row {first + 1} of the Options table but for invisible or "
+                "look-alike characters" if hides_a_difference(again, before)
+                else f"is used again (first in row {first + 1} of the Options table)")
+        yield report(f"option ID {shown_id(again)} {same}: cost and benefit lines cannot tell the options apart",
+                     "options", i, "id", value=again)
 
 
 @rule("XC206", "no-do-minimum", "warning", "options")

@@ -8,6 +8,7 @@ from xlcase.completeness import filled
 from xlcase.findings import Finding
 from xlcase.review import Review
 from xlcase.rules import Report, rule
+from xlcase.text import clip
 
 # The roles the guidance names, and the words that show each is covered (matched case-insensitively).
 GUIDANCE_ROLES: dict[str, tuple[str, ...]] = {
@@ -29,7 +30,7 @@ def role_or_accountability(review: Review, report: Report) -> Iterator[Finding]:
     How to fix: fill "Role" and "Accountable to" in the stakeholder's row.
     """
     for i, person in enumerate(review.case.stakeholders):
-        who = person.name or f"row {i + 1}"
+        who = clip(person.name) if person.name else f"row {i + 1}"
         if not filled(person.role):
             yield report(f"stakeholder {who} has no role", "stakeholders", i, "role", value=person.name)
         if not filled(person.accountable_to):

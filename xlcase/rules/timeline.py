@@ -8,6 +8,12 @@ from xlcase.completeness import filled
 from xlcase.findings import Finding
 from xlcase.review import Review
 from xlcase.rules import Report, rule
+from xlcase.text import clip
+
+
+def _what(milestone, index: int) -> str:
+    """How a message names a milestone: its name, else its row."""
+    return f"milestone {clip(milestone.name) if milestone.name else f'in row {index + 1}'}"
 
 
 @rule("XC501", "timeline-out-of-order", "error", "timeline")
@@ -29,7 +35,7 @@ def out_of_order(review: Review, report: Report) -> Iterator[Finding]:
         due = milestone.due
         if due is None:
             continue
-        what = f"milestone {milestone.name or f'in row {i + 1}'!s}"
+        what = _what(milestone, i)
         if start and due < start:
             yield report(f"{what} is due on {due:%d %b %Y}, before the project starts ({start:%d %b %Y})",
                          "timeline", "milestones", i, "due", value=due.isoformat())
@@ -48,7 +54,7 @@ def milestone_incomplete(review: Review, report: Report) -> Iterator[Finding]:
     How to fix: fill "Owner" and "Due" in the milestone's row.
     """
     for i, milestone in enumerate(review.case.timeline.milestones):
-        what = f"milestone {milestone.name or f'in row {i + 1}'!s}"
+        what = _what(milestone, i)
         for key, label in (("owner", "owner"), ("due", "due date")):
             if filled(getattr(milestone, key)):
                 continue

@@ -8,6 +8,7 @@ from xlcase.completeness import filled
 from xlcase.findings import Finding
 from xlcase.review import Review
 from xlcase.rules import Report, rule
+from xlcase.text import shown_id
 
 
 @rule("XC801", "no-education-provider", "error", "workforce",
@@ -59,8 +60,9 @@ def more_trainees_than_eligible(review: Review, report: Report) -> Iterator[Find
     total = sum(eligible)
     for i, option in enumerate(review.case.options):
         if option.preferred and option.trainees is not None and option.trainees > total:
-            yield report(f"the preferred option {option.id or ''} plans {option.trainees} trainees but the survey "
-                         f"found only {total} eligible candidates", "options", i, "trainees", value=option.trainees)
+            named = shown_id(option.id) if option.id else ""
+            yield report(f"the preferred option {named} plans {option.trainees} trainees but the survey found only "
+                         f"{total} eligible candidates", "options", i, "trainees", value=option.trainees)
 
 
 @rule("XC804", "no-skill-mix", "error", "workforce", covers=("skill_mix[]",))
