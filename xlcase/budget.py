@@ -7,9 +7,10 @@ RLIMIT_AS, on top of what the worker needed before its first task) an allocation
 Either way the task's outcome is a `Stopped` with the reason, a fresh worker takes the next task, and the
 batch goes on. A worker also dies with the process that started it (it never runs on as an orphan).
 
-Workers are forked from a clean server process (multiprocessing's forkserver, spawn where there is none),
-never from the caller, which may have threads (a progress bar). Each worker runs ``warm`` before it takes
-its first task (imports, caches), so that start-up never counts against a task's time budget.
+Workers are fresh interpreters (multiprocessing's spawn), never forks of the caller, which may have threads
+(a progress bar), and their parent is the caller itself, so that Linux can end them with it. Each worker
+runs ``warm`` before it takes its first task (imports, caches), so that start-up never counts against a
+task's time budget.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def run_budgeted(function: Callable[[Any], Any], items: Sequence[Any], *, budget
     outcomes: list[Any] = [None] * len(items)
     queue = collections.deque(range(len(items)))
     workers: list[_Worker] = []
-    context = _context()
+    context = multiprocessing.get_context("spawn")
 
     def finish(index: int, outcome: Any) -> None:
         outcomes[index] = outcome
@@ -191,11 +192,6 @@ def _death(exitcode: int | None, budget: Budget) -> tuple[str, bool]:
     return f"the worker process stopped (exit status {exitcode})", False
 
 
-def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 def _work(conn: Connection, function: Callable[[Any], Any], warm: Callable[[], None] | None,
           memory_mb: int) -> None:
     """A worker's life: warm up, take the memory budget, then answer tasks until the pipe closes."""
@@ -228,7 +224,7 @@ def answer(function: Callable[[Any], Any], item: Any) -> Any:
 
 
 def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when its parent (the fork server, which lives as long as the caller) ends."""
+    """Ask Linux to kill this worker when the caller that started it ends, even in the middle of a task."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
