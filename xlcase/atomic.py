@@ -16,10 +16,13 @@ file the command reads, never anything but a regular file replaced.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import stat
+import sys
 import tempfile
+import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -89,6 +92,7 @@ def atomic_outputs(paths: Sequence[str | Path], *, force: bool = False,
         try:
             yield temporaries
         except OSError as error:
+            _finish_quietly(error)
             raise OutputError(f"cannot write the output: {error.strerror}", location=where) from None
         with _signals_held():
             for path in paths:  # what is there now, not what was there when the work began
@@ -161,6 +165,18 @@ def _signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _finish_quietly(error: BaseException) -> None:
+    """Finalise now what a failed write left half done (an open zip, XML streams, in the frames of the error),
+    without printing their own second failure: their clean-up tries to finish writing, and fails again."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        traceback.clear_frames(error.__traceback__)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _own_data_files() -> list[Path]:
