@@ -171,3 +171,19 @@ def test_no_worker_outlives_a_stopped_batch(batch, stop):
         time.sleep(0.1)
     assert not _alive(workers)
     assert b"Traceback" not in command.stderr.read()
+
+
+def test_a_single_file_runs_under_a_budget_when_one_is_given(batch):
+    done, seconds = xlcase("validate", str(batch / "b-slow.xlsx"), "--timeout", TIMEOUT, "--format", "json")
+    assert done.returncode == 2, done.stderr
+    report = json.loads(done.stdout)
+    assert report["readable"] is False and [f["rule"] for f in report["findings"]] == ["XC008"]
+    assert seconds < BATCH_SECONDS
+
+
+def test_a_lone_file_out_of_memory_in_this_process_is_a_finding_not_a_crash():
+    from xlcase.validation import check_files, stopped_report
+
+    (report,) = check_files(bytearray, [2**62], stopped=lambda item, why: stopped_report("huge.xlsx", why))
+    assert [f.rule for f in report.findings] == ["XC008"] and not report.readable
+    assert "needed more memory than this process may use" in report.findings[0].message

@@ -230,7 +230,8 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError, TypeError):  # not Linux: a worker still ends when its pipe closes
         return
-    if os.getppid() == 1:  # the parent ended before the request was made
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # the parent ended before the request was made
         os._exit(0)
 
 
@@ -243,7 +244,7 @@ def _limit_memory(memory_mb: int) -> None:
             now = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError):
         return
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = now + memory_mb * 1024 * 1024
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)

@@ -200,10 +200,10 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 def stopped_report(path: str | Path, stopped: Stopped) -> Report:
     """The report of a file whose check did not finish: over the batch's budget (XC008), or it failed (XC000)."""
     if stopped.over_budget:
-        return unreadable_report(path, f"the file was not checked: it {stopped.reason}, the per-file budget of a "
-                                 "batch (--timeout, --max-memory); a workbook within the size limits needs far "
-                                 "less, so it may be damaged or built to be slow: open it in Excel and save it "
-                                 "again, or validate it with a larger budget", OVER_BUDGET_RULE)
+        return unreadable_report(path, f"the file was not checked: it {stopped.reason}; a workbook within the "
+                                 "size limits needs far less, so it may be damaged or built to be slow: open it in "
+                                 "Excel and save it again, or give it a larger budget (--timeout, --max-memory)",
+                                 OVER_BUDGET_RULE)
     return unreadable_report(path, f"the file could not be checked: {stopped.reason}; validate this file on its "
                              "own to see why, and if it opens in Excel, please report this to the xlcase "
                              "maintainers", INTERNAL_ERROR)
@@ -233,7 +233,11 @@ def check_files(task: Callable[[Item], Outcome], work: Sequence[Item], *, stoppe
         return stopped(work[index], result) if isinstance(result, Stopped) else result
 
     if budget is None and len(work) == 1:
-        results = [outcome_of(0, answer(task, work[0]))]
+        try:
+            result = answer(task, work[0])
+        except MemoryError:
+            result = Stopped("needed more memory than this process may use", True)
+        results = [outcome_of(0, result)]
         if done:
             done(results[0])
         return results
