@@ -22,7 +22,6 @@ from typing import Any
 from xlcase.atomic import atomic_output, atomic_outputs, check_output
 from xlcase.budget import Budget
 from xlcase.errors import BadInputError, OutputError
-from xlcase.model import Case
 from xlcase.template import load_template
 from xlcase.validation import Report, check_files, expand_paths, review_workbook, stopped_report
 
@@ -63,7 +62,8 @@ def build_portfolio(paths: Iterable[str | Path], budget: Budget | None = None) -
     if not files:
         raise BadInputError("no workbooks (.xlsx or .xlsm) found in the paths given")
     portfolio = Portfolio()
-    reviews = check_files(_review_one, files, budget=budget, stopped=lambda path, why: (stopped_report(path, why), None))
+    reviews = check_files(review_workbook, files, budget=budget,
+                          stopped=lambda path, why: (stopped_report(path, why), None))
     for number, (path, (report, case)) in enumerate(zip(files, reviews), start=1):
         portfolio.reports.append(report)
         preferred = report.preferred_result
@@ -90,10 +90,6 @@ def build_portfolio(paths: Iterable[str | Path], budget: Budget | None = None) -
                                                _label(labels, "benefit_class", line.category), line.description,
                                                line.measure, t, _financial_year(base, t), amount, str(path)])
     return portfolio
-
-
-def _review_one(path: str) -> tuple[Report, Case | None]:
-    return review_workbook(path)
 
 
 def _label(lists: dict[str, dict[str, str]], name: str, code: str | None) -> str | None:
