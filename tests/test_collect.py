@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -72,3 +73,51 @@ def test_collect_csv_folder(submissions, tmp_path):
 
 def test_collect_nothing_found(tmp_path):
     assert runner.invoke(app, ["collect", str(tmp_path), "-o", str(tmp_path / "p.xlsx")]).exit_code == 2
+
+
+# Text a spreadsheet could take for a formula: after leading white space, after the other list separator (";"
+# where the decimal sign is a comma), after a tab or a line end, inside quotes.
+FORMULA_TEXTS = (" =1+1", "\xa0=1+1", "Ward A; =1+1", "Ward B;\xa0@SUM(1,2)", "Band 4,\t+1+1", "note\n=1+1",
+                 'x;"=1+1"', "-1+1", "a;-1+1", "\t=1+1", "\r\n=1+1", "=1+1")
+CSV_SEPARATORS = (",", ";", "\t")  # LibreOffice's CSV import, as a user in another locale would choose
+
+
+def _libreoffice_cells(csv_files: list[Path], separator: str, folder: Path) -> list[openpyxl.cell.Cell]:
+    """Every non-empty cell of the CSV files as LibreOffice imports them (spaces trimmed, formulas evaluated)."""
+    import libreoffice
+
+    folder.mkdir()
+    # CSV filter tokens: separator, quote, UTF-8, first line, column formats, language, quoted as text,
+    # detect special numbers, (2 export tokens), trim spaces, sheet, evaluate formulas
+    options = f"{ord(separator)},34,76,1,,1033,false,true,false,false,true,-1,true"
+    subprocess.run([libreoffice.soffice(), f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+                    "--norestore", f"--infilter=CSV:{options}", "--convert-to", "xlsx", "--outdir", str(folder),
+                    *map(str, csv_files)], capture_output=True, timeout=300, check=False)
+    converted = [folder / f"{f.stem}.xlsx" for f in csv_files]
+    assert all(c.exists() for c in converted), f"LibreOffice did not convert {csv_files}"  # it exits 0 regardless
+    return [cell for c in converted for row in openpyxl.load_workbook(c).active.iter_rows() for cell in row
+            if cell.value is not None]
+
+
+@pytest.mark.libreoffice
+def test_no_csv_cell_is_a_formula_when_libreoffice_opens_it(tmp_path, make_workbook):
+    import libreoffice
+
+    if libreoffice.soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+
+    def hostile(case):
+        case.title, case.organisation = FORMULA_TEXTS[0], FORMULA_TEXTS[2]
+        for line, text in zip([*case.costs, *case.benefits], FORMULA_TEXTS * 2):
+            line.description = text
+
+    out = tmp_path / "portfolio"
+    collect_portfolio([make_workbook(hostile)], out, fmt="csv")
+    files = [out / "cases.csv", out / "costs.csv", out / "benefits.csv"]
+    for n, separator in enumerate(CSV_SEPARATORS):
+        cells = _libreoffice_cells(files, separator, tmp_path / f"lo-{n}")
+        assert cells, "nothing was imported"
+        formulas = [(c.parent.title, c.coordinate, c.value) for c in cells if c.data_type == "f"]
+        assert formulas == [], f"separator {separator!r}: {formulas[:5]}"
+    text = (out / "costs.csv").read_text(encoding="utf-8-sig")
+    assert "Ward A; '=1+1" in text and "'@SUM(1,2)" in text  # the text stays readable

@@ -21,12 +21,16 @@ def new_workbook(out: str | Path, *, case_file: str | Path | None = None, case: 
     Raises:
         CaseFileError: the case file does not parse or has a value of the wrong type.
         OutputExistsError: ``out`` exists and ``force`` is false.
+        OutputError: ``out`` is the case file, or not a regular file, or cannot be written.
     """
+    from xlcase.atomic import check_output
     from xlcase.writer import write_workbook
 
+    inputs = [case_file] if case_file is not None else []
+    check_output(out, force=force, inputs=inputs)  # before the work, as well as at the write
     if case is None:
         case = load_case(case_file) if case_file is not None else Case()
-    return write_workbook(case, out, template=template, force=force)
+    return write_workbook(case, out, template=template, force=force, inputs=inputs)
 
 
 @dataclass(frozen=True)

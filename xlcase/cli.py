@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from xlcase.errors import OutputExistsError, XlcaseError
+from xlcase.errors import XlcaseError
 from xlcase.text import visible
 
 app = typer.Typer(
@@ -30,6 +30,10 @@ app = typer.Typer(
 
 EXIT_FINDINGS = 1  # export: some values could not be read (they are listed and left out)
 EXIT_UNREADABLE = 2  # a file that cannot be read, or a usage error (0 and 1 of validate: validation.exit_status)
+TIMEOUT_HELP = ("Seconds each file of a batch may take (default 60); a file that takes longer is reported "
+                "unreadable (XC008) and the batch goes on.")
+MEMORY_HELP = ("Megabytes of memory each file of a batch may need (default 2048); a file that needs more is "
+               "reported unreadable (XC008) and the batch goes on.")
 
 
 class ReportFormat(str, enum.Enum):
@@ -165,11 +169,18 @@ def validate(
     select: Annotated[Optional[str], typer.Option("--select", help="Only these rule codes or prefixes, comma-separated (XC4,XC601).")] = None,
     ignore: Annotated[Optional[str], typer.Option("--ignore", help="Leave out these rule codes or prefixes, comma-separated.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the --output file if it exists.")] = False,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", min=0.001, metavar="SECONDS", help=TIMEOUT_HELP)] = None,
+    max_memory: Annotated[Optional[int], typer.Option("--max-memory", min=1, metavar="MB", help=MEMORY_HELP)] = None,
 ) -> None:
     """Validate workbooks (files or folders); never modifies them.
 
+    A batch (several files, or a folder) checks each file in a worker process within its time and memory
+    budget; a single file is checked in this process unless --timeout or --max-memory is given.
+
     Exit status: 0 no error findings, 1 some error finding, 2 a file could not be read or a usage error.
     """
+    from xlcase.atomic import check_output
+    from xlcase.budget import Budget
     from xlcase.report import print_text, render_validation
     from xlcase.validation import exit_status, expand_paths, validate_paths
 
@@ -177,9 +188,13 @@ def validate(
         chosen, left_out = _codes(select), _codes(ignore)
     except XlcaseError as error:
         fail(error)
-    if output is not None and output.exists() and not force:
-        fail(OutputExistsError("the output file already exists; use --force to replace it", location=str(output)))
     files = expand_paths(paths)
+    if output is not None:
+        try:
+            check_output(output, force=force, inputs=files)
+        except XlcaseError as error:
+            fail(error)
+    budget = Budget.from_options(timeout, max_memory)
     if not files:
         say("error: no workbooks (.xlsx or .xlsm) found in the paths given", err=True, fg=typer.colors.RED)
         raise typer.Exit(EXIT_UNREADABLE)
@@ -191,9 +206,10 @@ def validate(
 
         with Progress(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("validating", total=len(files))
-            reports = validate_paths(files, jobs, chosen, left_out, progress=lambda _r: bar.advance(task))
+            reports = validate_paths(files, jobs, chosen, left_out, progress=lambda _r: bar.advance(task),
+                                     budget=budget)
     else:
-        reports = validate_paths(files, jobs, chosen, left_out)
+        reports = validate_paths(files, jobs, chosen, left_out, budget=budget)
     if output is not None:
         from xlcase.atomic import write_text_atomically
 
@@ -238,12 +254,20 @@ def collect(
                                          "that receives cases.csv, costs.csv and benefits.csv.")],
     format: Annotated[CollectFormat, typer.Option("--format", help="xlsx or csv.")] = CollectFormat.xlsx,
     force: Annotated[bool, typer.Option("--force", help="Replace existing output files.")] = False,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", min=0.001, metavar="SECONDS", help=TIMEOUT_HELP)] = None,
+    max_memory: Annotated[Optional[int], typer.Option("--max-memory", min=1, metavar="MB", help=MEMORY_HELP)] = None,
 ) -> None:
-    """Collect many submitted cases into one portfolio: a row per case, long tables of costs and benefits."""
+    """Collect many submitted cases into one portfolio: a row per case, long tables of costs and benefits.
+
+    Each workbook is read in a worker process within its time and memory budget; one that needs more is
+    listed as unreadable (XC008) and the portfolio is still written.
+    """
+    from xlcase.budget import Budget
     from xlcase.collect import collect_portfolio
 
     try:
-        portfolio = collect_portfolio(paths, output, fmt=format.value, force=force)
+        portfolio = collect_portfolio(paths, output, fmt=format.value, force=force,
+                                      budget=Budget.from_options(timeout, max_memory))
     except XlcaseError as error:
         fail(error)
     say(f"wrote {output}: {len(portfolio.cases)} cases, {len(portfolio.costs)} cost rows, "
@@ -272,8 +296,16 @@ def serve(
         raise typer.Exit(EXIT_UNREADABLE) from None
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    """SIGTERM ends the command as an exit does, so that temporary outputs are removed and workers stopped."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Entry point that never shows a traceback for a library error."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
     except XlcaseError as error:

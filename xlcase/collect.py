@@ -5,7 +5,9 @@ either an .xlsx portfolio (Excel Tables `Cases`, `Costs`, `Benefits` on sheets o
 for CSV, three files `cases.csv`, `costs.csv` and `benefits.csv` in the folder named by the output.
 Cost and benefit tables are long: one row per line per year with a non-zero amount, each row carrying
 the case number and file, so a pivot table sums them by case, option, category or year. Text from the
-workbooks is always written as text, never as a formula.
+workbooks is always written as text, never as a formula, also in the CSV files (see `_csv_safe`).
+Each workbook is read in a worker process under a time and memory budget, as `xlcase validate` does, so one
+hostile file is reported (XC008) and the portfolio is still written.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlcase.atomic import atomic_output
-from xlcase.errors import BadInputError, OutputError, OutputExistsError
+from xlcase.atomic import atomic_output, atomic_outputs, check_output
+from xlcase.budget import Budget
+from xlcase.errors import BadInputError, OutputError
 from xlcase.template import load_template
-from xlcase.validation import Report, expand_paths, review_workbook
+from xlcase.validation import Report, check_files, expand_paths, review_workbook, stopped_report
 
 CASE_HEADERS = ("Case", "Organisation", "Title", "Preferred option", "Preferred option name", "NPV vs do nothing",
                 "BCR", "Payback year", "Completeness", "Errors", "Warnings", "Status", "File")
@@ -29,7 +32,6 @@ COST_HEADERS = ("Case", "Organisation", "Title", "Option", "Category", "Descript
 BENEFIT_HEADERS = ("Case", "Organisation", "Title", "Option", "Beneficiary", "Class", "Description", "Measure",
                    "Year", "Financial year", "Amount", "File")
 CSV_FILES = {"Cases": "cases.csv", "Costs": "costs.csv", "Benefits": "benefits.csv"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -46,18 +48,23 @@ class Portfolio:
                 "Benefits": (BENEFIT_HEADERS, self.benefits)}
 
 
-def build_portfolio(paths: Iterable[str | Path]) -> Portfolio:
+def build_portfolio(paths: Iterable[str | Path], budget: Budget | None = None) -> Portfolio:
     """Read and validate every workbook (folders expanded) into the portfolio's tables.
+
+    Args:
+        paths: workbooks and folders of workbooks.
+        budget: time and memory per workbook (see xlcase.validation.check_files).
 
     Raises:
         BadInputError: no workbook was found.
     """
-    files = expand_paths(paths)
+    files = [str(f) for f in expand_paths(paths)]
     if not files:
         raise BadInputError("no workbooks (.xlsx or .xlsm) found in the paths given")
     portfolio = Portfolio()
-    for number, path in enumerate(files, start=1):
-        report, case = review_workbook(path)
+    reviews = check_files(review_workbook, files, budget=budget,
+                          stopped=lambda path, why: (stopped_report(path, why), None))
+    for number, (path, (report, case)) in enumerate(zip(files, reviews), start=1):
         portfolio.reports.append(report)
         preferred = report.preferred_result
         portfolio.cases.append([
@@ -96,15 +103,17 @@ def _financial_year(base: int, t: int) -> str:
 
 
 def collect_portfolio(paths: Iterable[str | Path], output: str | Path, *, fmt: str = "xlsx",
-                      force: bool = False) -> Portfolio:
+                      force: bool = False, budget: Budget | None = None) -> Portfolio:
     """Collect many workbooks into one portfolio.
 
     Args:
         paths: workbooks and folders of workbooks.
         output: for xlsx, the portfolio workbook; for csv, a folder that receives cases.csv, costs.csv and
-            benefits.csv (created if missing).
+            benefits.csv (created if missing). The three files are all written, then all moved into place,
+            so the folder never holds a mix of an old and a new portfolio.
         fmt: xlsx or csv.
         force: replace existing output files.
+        budget: time and memory per workbook read.
 
     Returns:
         The portfolio written.
@@ -112,26 +121,23 @@ def collect_portfolio(paths: Iterable[str | Path], output: str | Path, *, fmt: s
     Raises:
         BadInputError: no workbook found, or an unknown format.
         OutputExistsError: an output file exists and ``force`` is false.
+        OutputError: an output would replace a workbook being read, or is not a regular file.
     """
     if fmt not in ("xlsx", "csv"):
         raise BadInputError(f"unknown portfolio format {fmt!r} (xlsx or csv)")
     output = Path(output)
-    if fmt == "csv":
-        targets = [output / name for name in CSV_FILES.values()]
-    else:
-        targets = [output]
-    existing = [str(t) for t in targets if t.exists()]
-    if existing and not force:
-        raise OutputExistsError("the output already exists; use --force to replace it", location=", ".join(existing))
+    if fmt == "csv" and output.exists() and not output.is_dir():
+        raise OutputError("for --format csv the output is a folder (it receives cases.csv, costs.csv and "
+                          "benefits.csv)", location=str(output))
+    targets = [output / name for name in CSV_FILES.values()] if fmt == "csv" else [output]
     sources = expand_paths(paths)
-    portfolio = build_portfolio(sources)
+    for target in targets:  # before the work, as well as at the write
+        check_output(target, force=force, inputs=sources)
+    portfolio = build_portfolio(sources, budget)
     if fmt == "csv":
-        if output.exists() and not output.is_dir():
-            raise OutputError("for --format csv the output is a folder (it receives cases.csv, costs.csv and "
-                              "benefits.csv)", location=str(output))
-        for name, (headers, rows) in portfolio.tables().items():
-            with atomic_output(output / CSV_FILES[name], force=force, inputs=sources) as tmp:
-                tmp.write_text(_csv_text(headers, rows), encoding="utf-8-sig")
+        with atomic_outputs(targets, force=force, inputs=sources) as temporaries:
+            for tmp, name in zip(temporaries, CSV_FILES):
+                tmp.write_text(_csv_text(*portfolio.tables()[name]), encoding="utf-8-sig")
     else:
         with atomic_output(output, force=force, inputs=sources) as tmp:
             _write_xlsx(portfolio, tmp)
@@ -139,10 +145,34 @@ def collect_portfolio(paths: Iterable[str | Path], output: str | Path, *, fmt: s
 
 
 def _csv_safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """Text that a spreadsheet could run as a formula gets an apostrophe before the formula character.
+
+    Excel and LibreOffice run a cell that starts with = + - or @, also after leading white space or a
+    quote (LibreOffice trims spaces when asked), and a program that splits lines at semicolons (the list
+    separator where the decimal sign is a comma), tabs or line ends starts a new cell after each. So at
+    every place a cell could start, the beginning of the text and after each , ; tab or line end, white
+    space (no-break and zero-width spaces too) and quotes are skipped, and a formula character found there
+    gets an apostrophe before it: ``=1+1`` is written ``'=1+1``, ``a; -1+1`` ``a; '-1+1``. Linear in the text.
+    """
+    if not isinstance(value, str) or not any(c in value for c in _FORMULA_CHARACTERS):
+        return value
+    out: list[str] = []
+    cell_starts = True
+    for char in value:
+        if cell_starts and char in _FORMULA_CHARACTERS:
+            out.append("'")
+            cell_starts = False
+        elif char in _CELL_BREAKS:
+            cell_starts = True
+        elif not (char.isspace() or char in _SKIPPED_AT_START):
+            cell_starts = False
+        out.append(char)
+    return "".join(out)
+
+
+_FORMULA_CHARACTERS = "=+-@"
+_CELL_BREAKS = frozenset(",;\t\r\n")
+_SKIPPED_AT_START = frozenset('"\u200b\u200c\u200d\u2060\ufeff')  # quotes and zero-width characters
 
 
 def _csv_text(headers: Sequence[str], rows: list[list[Any]]) -> str:

@@ -3,19 +3,20 @@
 `validate_workbook` reads a workbook defensively, runs the rules and the appraisal and returns a
 `Report` whose `to_dict()` is the JSON contract of DESIGN.md. A file that cannot be opened gives a
 report of its own (readable false, one XC001 finding), never an exception. `validate_paths` does
-the same for files and folders, in a process pool when asked, and one hostile file never stops
-the rest.
+the same for files and folders: a batch runs in worker processes with a time and memory budget per
+file (xlcase.budget), so one hostile file never stops the rest, and a file over its budget is
+reported unreadable (XC008) with the reason.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from xlcase.budget import Budget, Stopped, answer, run_budgeted
 from xlcase.errors import UnreadableWorkbookError
 from xlcase.findings import Finding
 from xlcase.model import Case
@@ -24,6 +25,9 @@ from xlcase.rules import INTERNAL_ERROR, SECTIONS, run_rules, selected, sort_fin
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 UNREADABLE_RULE = "XC001"
+OVER_BUDGET_RULE = "XC008"
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,8 @@ def review_workbook(path: str | Path, select: Iterable[str] | None = None,
 
     try:
         submission = read_workbook(path)
+    except MemoryError:  # over the memory budget of a batch: the worker reports it (XC008)
+        raise
     except UnreadableWorkbookError as exc:
         return unreadable_report(path, f"the file cannot be read as an Excel workbook: {exc.message}"), None
     except Exception as exc:  # a hostile or damaged file that trips the reader: report it, go on
@@ -191,25 +197,84 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+def stopped_report(path: str | Path, stopped: Stopped) -> Report:
+    """The report of a file whose check did not finish: over the batch's budget (XC008), or it failed (XC000)."""
+    if stopped.over_budget:
+        return unreadable_report(path, f"the file was not checked: it {stopped.reason}; a workbook within the "
+                                 "size limits needs far less, so it may be damaged or built to be slow: open it in "
+                                 "Excel and save it again, or give it a larger budget (--timeout, --max-memory)",
+                                 OVER_BUDGET_RULE)
+    return unreadable_report(path, f"the file could not be checked: {stopped.reason}; validate this file on its "
+                             "own to see why, and if it opens in Excel, please report this to the xlcase "
+                             "maintainers", INTERNAL_ERROR)
+
+
+def check_files(task: Callable[[Item], Outcome], work: Sequence[Item], *, stopped: Callable[[Item, Stopped], Outcome],
+                jobs: int = 1, budget: Budget | None = None,
+                done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """``task(item)`` for each item of a batch, each under a time and memory budget.
+
+    Every item runs in a worker process under ``budget`` (the default budget when None), except a lone
+    item with no budget given, which runs in this process (one file on its own is not a batch left
+    unattended, and it starts faster).
+
+    Args:
+        task: a module-level function (workers receive it by name).
+        work: the items, one per file.
+        stopped: the outcome of an item whose task did not finish (over budget, or failed).
+        jobs: worker processes (0 means one per CPU).
+        budget: time and memory per item.
+        done: called with each outcome as it is made (in the order the items end).
+
+    Returns:
+        The outcomes, in the order of ``work``.
+    """
+    def outcome_of(index: int, result: Any) -> Outcome:
+        return stopped(work[index], result) if isinstance(result, Stopped) else result
+
+    if budget is None and len(work) == 1:
+        try:
+            result = answer(task, work[0])
+        except MemoryError:
+            result = Stopped("needed more memory than this process may use", True)
+        results = [outcome_of(0, result)]
+        if done:
+            done(results[0])
+        return results
+    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    return [outcome_of(i, r) for i, r in enumerate(run_budgeted(
+        task, work, budget=budget or Budget(), jobs=jobs, warm=warm_worker,
+        done=(lambda i, r: done(outcome_of(i, r))) if done else None))]
+
+
+def warm_worker() -> None:
+    """Import and load what validating a file needs (template, rules, reference data), before any file."""
+    from xlcase.reader import read_workbook  # imported here for its start-up cost
+
+    validate_case(Case())
+
+
 def _validate_one(args: tuple[str, list[str] | None, list[str] | None]) -> Report:
     path, select, ignore = args
-    try:
-        return validate_workbook(path, select, ignore)
-    except Exception as exc:  # never let one file stop a batch
-        return unreadable_report(path, f"validation failed ({type(exc).__name__}: {exc})", INTERNAL_ERROR)
+    return validate_workbook(path, select, ignore)
 
 
 def validate_paths(paths: Sequence[str | Path], jobs: int = 1, select: Iterable[str] | None = None,
-                   ignore: Iterable[str] | None = None,
-                   progress: Callable[[Report], None] | None = None) -> list[Report]:
+                   ignore: Iterable[str] | None = None, progress: Callable[[Report], None] | None = None,
+                   budget: Budget | None = None) -> list[Report]:
     """Validate files and folders; one report per workbook, in the order given (folders sorted).
+
+    A batch runs in worker processes, each file under a time and memory budget: a file past it is
+    reported unreadable (XC008) with the reason, and the others go on (see `check_files`).
 
     Args:
         paths: files and folders.
-        jobs: worker processes; above 1 a process pool is used (0 means one per CPU).
+        jobs: worker processes (0 means one per CPU).
         select: rule codes or prefixes to run.
         ignore: rule codes or prefixes to leave out.
-        progress: called with each report as it is made.
+        progress: called with each report as it is made (in the order the files end).
+        budget: time and memory per file (the default Budget when None; a lone file with none runs in
+            this process).
 
     Returns:
         The reports.
@@ -217,29 +282,8 @@ def validate_paths(paths: Sequence[str | Path], jobs: int = 1, select: Iterable[
     files = [str(p) for p in expand_paths(paths)]
     select = list(select) if select is not None else None
     ignore = list(ignore) if ignore is not None else None
-    work = [(f, select, ignore) for f in files]
-    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
-    reports: list[Report] = []
-    if jobs == 1 or len(files) <= 1:
-        for item in work:
-            reports.append(_validate_one(item))
-            if progress:
-                progress(reports[-1])
-        return reports
-    chunk = max(1, min(32, len(work) // (jobs * 4)))
-    try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
-            for report in pool.map(_validate_one, work, chunksize=chunk):
-                reports.append(report)
-                if progress:
-                    progress(report)
-    except Exception as exc:  # a worker died (killed, out of memory): report the files it did not finish
-        for path, _, _ in work[len(reports):]:
-            reports.append(unreadable_report(path, f"a validation worker stopped ({type(exc).__name__}); "
-                                             "validate this file on its own to see why", INTERNAL_ERROR))
-            if progress:
-                progress(reports[-1])
-    return reports
+    return check_files(_validate_one, [(f, select, ignore) for f in files], jobs=jobs, budget=budget,
+                       stopped=lambda item, why: stopped_report(item[0], why), done=progress)
 
 
 def batch_dict(reports: Sequence[Report]) -> dict[str, Any]:

@@ -126,3 +126,20 @@ def macros_or_links(review: Review, report: Report) -> Iterator[Finding]:
         return
     for warning in package.warnings:
         yield report(f"{warning}", value=None)
+
+
+@rule("XC008", "over-budget", "error", "file")
+def over_budget(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: in a batch (`xlcase validate` of several files, `xlcase collect`), each file is read
+    and checked within its budget: 60 seconds and 2 GB of memory unless `--timeout` and `--max-memory` say
+    otherwise.
+
+    Why a reviewer cares: a file that needs more is stopped so that the rest of the batch finishes; nothing
+    in it was checked, so it cannot be approved as submitted. A workbook within the size limits needs well
+    under a second and a few hundred MB, so such a file is damaged or built to be slow.
+
+    How to fix: open the file in Excel and save it again as an Excel Workbook (.xlsx), removing what it
+    does not need (tables stretched to the last row of the sheet, very long text); or validate it with a
+    larger `--timeout` or `--max-memory`.
+    """
+    return iter(())  # produced by xlcase.validation when a worker is stopped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -61,7 +62,7 @@ def build_workbook(case: Case, template: Template) -> Workbook:
 
 def write_workbook(
     case: Case, path: str | Path, *, template: str = DEFAULT_TEMPLATE, force: bool = False,
-    timestamp: dt.datetime | None = None,
+    timestamp: dt.datetime | None = None, inputs: Iterable[str | Path] = (),
 ) -> Path:
     """Write the case as a workbook, atomically.
 
@@ -71,12 +72,14 @@ def write_workbook(
         template: the workbook template's name.
         force: replace an existing file.
         timestamp: creation time recorded in the file (fixed for reproducible output).
+        inputs: files the case came from: the output never replaces one of them.
 
     Returns:
         The path written.
 
     Raises:
         OutputExistsError: the file exists and force is false.
+        OutputError: the file is one of ``inputs``, or not a regular file, or cannot be written.
         BadInputError: a text value cannot be stored in a cell (too long, control characters).
         UnknownTemplateError: no template of that name.
     """
@@ -84,6 +87,6 @@ def write_workbook(
     stamp = timestamp or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     workbook.properties.created = stamp
     workbook.properties.modified = stamp
-    with atomic_output(path, force=force) as tmp:
+    with atomic_output(path, force=force, inputs=inputs) as tmp:
         workbook.save(tmp)
     return Path(path)
