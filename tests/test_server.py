@@ -47,7 +47,7 @@ def test_meta_lists_xlcase_functions_and_no_examples(client):
 
 def test_scripts_meta(client):
     names = {s["function_name"] for s in client.get("/xlwings/custom-scripts-meta").json()}
-    assert names == {"validate_workbook", "recalc_workbook"}
+    assert names == {"validate_book_script", "recalc_book_script"}
 
 
 def test_function_call_npv(client):
@@ -80,7 +80,7 @@ def test_validate_function_call(client, workbook):
 
 
 def test_script_call_writes_the_validation_sheet(client, workbook):
-    response = client.post("/xlwings/custom-scripts-call/validate_workbook", json=book_payload(workbook))
+    response = client.post("/xlwings/custom-scripts-call/validate_book_script", json=book_payload(workbook))
     assert response.status_code == 200
     actions = response.json()["actions"]
     assert actions[0]["func"] == "addSheet" and actions[0]["args"][1] == "Validation"
@@ -88,7 +88,7 @@ def test_script_call_writes_the_validation_sheet(client, workbook):
 
 
 def test_script_call_recalc(client, workbook):
-    actions = client.post("/xlwings/custom-scripts-call/recalc_workbook", json=book_payload(workbook)).json()["actions"]
+    actions = client.post("/xlwings/custom-scripts-call/recalc_book_script", json=book_payload(workbook)).json()["actions"]
     assert any(a["func"] == "setValues" and ["Option ID", "Option"] == a["values"][2][:2] for a in actions)
 
 
