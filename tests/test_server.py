@@ -1,10 +1,18 @@
-"""`xlcase serve`: the xlwings Server app with xlcase registered, through HTTP (in process and as a real process)."""
+"""`xlcase serve`: the xlwings Server app with xlcase registered, through HTTP (in process and as a real process).
 
+The real-process tests show what the in-process client cannot: that a slow call runs beside the
+others (worker processes), that a call past its time budget is answered and its worker replaced,
+and that an oversized body is refused without the server's memory growing.
+"""
+
+import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,7 +27,12 @@ from xlcase.appraisal import present_value  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CASE = ROOT / "examples" / "ward-assistant-practitioners.yaml"
 LOCALHOST = "127.0.0.1"
-START_TIMEOUT = 60.0
+START_TIMEOUT = 90.0
+CALL = "/xlwings/custom-functions-call"
+SLOW_ROWS = 15_000  # a Costs table of 195,000 cells: seconds of work, under the 200,000-cell limit
+TEST_TIME_LIMIT = 1  # seconds, for the real server: the slow call above takes longer
+FAST_ENOUGH = 0.5  # seconds for a one-cell call while the slow call runs (it waited for it before)
+MAX_BODY_GROWTH_MB = 50  # the server's peak memory may grow by this much on a 25 MB body it refuses
 FUNCTION_NAMES = {"XLCASE_DISCOUNT_FACTORS", "XLCASE_PV", "XLCASE_NPV", "XLCASE_BCR", "XLCASE_PAYBACK",
                   "XLCASE_SWITCHING_VALUES", "XLCASE_VALIDATE"}
 
@@ -50,12 +63,77 @@ def test_scripts_meta(client):
     assert names == {"validate_book_script", "recalc_book_script"}
 
 
+def test_the_served_stand_ins_have_the_metadata_of_xlcase_excel(client):
+    import xlwings.server
+
+    import xlcase.excel as excel
+
+    assert client.get("/xlwings/custom-functions-meta").json() == xlwings.server.custom_functions_meta(excel)
+    assert client.get("/xlwings/custom-scripts-meta").json() == xlwings.server.custom_scripts_meta(excel)
+
+
 def test_function_call_npv(client):
     response = client.post("/xlwings/custom-functions-call",
                            json=function_call("xlcase_npv", [[100, 50]], [[0, 200]], None, None))
     assert response.status_code == 200
     expected = present_value([0, 200]) - present_value([100, 50])
     assert response.json() == {"result": [[pytest.approx(expected)]]}
+
+
+def test_arguments_are_converted_in_the_worker_as_xlwings_would(client):
+    error_cell = {"type": "Error", "basicValue": "#DIV/0!", "errorType": "Div0"}
+    response = client.post(CALL, json=function_call("xlcase_pv", [[1, error_cell]], None))
+    assert response.json() == {"result": [[{"type": "Error", "errorType": "Div0"}]]}
+    empty = client.post(CALL, json=function_call("xlcase_npv", [[100, 50]], [[0, 200]], [[""]], [[""]]))
+    omitted = client.post(CALL, json=function_call("xlcase_npv", [[100, 50]], [[0, 200]], None, None))
+    assert empty.json() == omitted.json() == {"result": [[pytest.approx(present_value([0, 200]) - present_value([100, 50]))]]}
+
+
+def test_a_call_over_the_cell_limit_is_a_cell_error_before_any_work(client):
+    from xlcase.server import Limits
+
+    limit = Limits().max_cells
+    rows = [[1] * 1000 for _ in range(limit // 1000)] + [[1]]
+    response = client.post(CALL, json=function_call("xlcase_pv", rows, None))
+    assert response.status_code == 400
+    assert response.text == (f"xlcase: the arguments have {limit + 1:,} cells; xlcase serve takes at most {limit:,} "
+                             "in one call (XLCASE_SERVE_MAX_CELLS)")
+
+
+def test_a_script_over_the_cell_limit_says_so_on_its_sheet(client, workbook):
+    from xlcase.server import Limits
+
+    payload = book_payload(workbook)
+    side = int(Limits().max_cells ** 0.5) + 1
+    payload["sheets"][0]["values"] = [[1] * side for _ in range(side)]
+    actions = client.post("/xlwings/custom-scripts-call/validate_book_script", json=payload).json()["actions"]
+    values = next(a for a in actions if a["func"] == "setValues")["values"]
+    assert values[0] == ["Rule", "Severity", "Section", "Sheet", "Cell", "Message"]
+    assert values[1][1] == "error" and "xlcase serve takes at most" in values[1][5]
+
+
+def test_a_body_over_the_limit_is_413_with_a_message(client):
+    from xlcase.server import Limits
+
+    limit = Limits().max_body_bytes
+    response = client.post(CALL, content=b" " * (limit + 1), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.text.startswith(f"xlcase: the request is larger than {limit:,} bytes")
+    chunked = client.post(CALL, content=iter([b" " * 1_000_000] * (limit // 1_000_000 + 1)))
+    assert chunked.status_code == 413
+
+
+def test_limits_are_read_from_the_environment():
+    from xlcase.errors import BadInputError
+    from xlcase.server import Limits
+
+    assert Limits.from_environment({}) == Limits()
+    assert Limits.from_environment({"XLCASE_SERVE_MAX_CELLS": "50", "XLCASE_SERVE_TIME_LIMIT": "2.5"}) == Limits(
+        max_cells=50, time_limit=2.5)
+    for name, value in (("XLCASE_SERVE_MAX_CELLS", "lots"), ("XLCASE_SERVE_WORKERS", "0"),
+                        ("XLCASE_SERVE_MAX_BODY_BYTES", "1.5"), ("XLCASE_SERVE_TIME_LIMIT", "-1")):
+        with pytest.raises(BadInputError, match=f"{name} must be a positive"):
+            Limits.from_environment({name: value})
 
 
 def test_function_call_never_paid_back_is_na(client):
@@ -103,6 +181,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def server_env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XLWINGS_", "XLCASE_SERVE_"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return {**env, **settings}
+
+
 def wait_until_up(base: str, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -116,21 +200,17 @@ def wait_until_up(base: str, process: subprocess.Popen) -> None:
     raise AssertionError("xlcase serve did not start in time")
 
 
-@pytest.mark.slow
-def test_xlcase_serve_as_a_real_process(tmp_path):
+@contextlib.contextmanager
+def serving(cwd: Path, **settings: str):
+    """A real `xlcase serve` process on a free port: yields (base URL, process)."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     process = subprocess.Popen([sys.executable, "-m", "xlcase", "serve", "--host", LOCALHOST, "--port", str(port)],
-                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               cwd=cwd, env=server_env(**settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
     base = f"http://{LOCALHOST}:{port}"
     try:
         wait_until_up(base, process)
-        meta = httpx.get(f"{base}/xlwings/custom-functions-meta", timeout=10).json()
-        assert {f["name"] for f in meta["functions"]} == FUNCTION_NAMES
-        response = httpx.post(f"{base}/xlwings/custom-functions-call",
-                              json=function_call("xlcase_pv", [[100, 100]], None), timeout=10)
-        assert response.json() == {"result": [[pytest.approx(present_value([100, 100]))]]}
+        yield base, process
     finally:
         process.terminate()
         try:
@@ -138,4 +218,125 @@ def test_xlcase_serve_as_a_real_process(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+@pytest.mark.slow
+def test_xlcase_serve_as_a_real_process(tmp_path):
+    with serving(tmp_path) as (base, process):
+        meta = httpx.get(f"{base}/xlwings/custom-functions-meta", timeout=10).json()
+        assert {f["name"] for f in meta["functions"]} == FUNCTION_NAMES
+        response = httpx.post(f"{base}{CALL}", json=function_call("xlcase_pv", [[100, 100]], None), timeout=10)
+        assert response.json() == {"result": [[pytest.approx(present_value([100, 100]))]]}
     assert "noncommercial" in process.stderr.read().lower()  # the licence notice when no key is set
+
+
+def test_xlcase_serve_refuses_a_bad_limit_in_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "xlcase", "serve", "--port", str(free_port())], cwd=tmp_path,
+                          env=server_env(XLCASE_SERVE_MAX_CELLS="lots"), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "XC100 XLCASE_SERVE_MAX_CELLS must be a positive whole number, got 'lots'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def npv_call(base: str) -> tuple[float, httpx.Response]:
+    started = time.monotonic()
+    response = httpx.post(f"{base}{CALL}", json=function_call("xlcase_npv", [[100]], [[0, 200]], None, None), timeout=30)
+    return time.monotonic() - started, response
+
+
+def post_at(base: str, body: bytes) -> tuple[httpx.Response, float]:
+    """Post a prepared JSON body; the response and when it came (time.monotonic)."""
+    response = httpx.post(f"{base}{CALL}", content=body, headers={"content-type": "application/json"}, timeout=60)
+    return response, time.monotonic()
+
+
+def worker_pids(server_pid: int) -> set[int]:
+    """The server's worker processes (multiprocessing's spawned children, not its resource tracker)."""
+    children = {int(pid) for task in Path(f"/proc/{server_pid}/task").iterdir()
+                for pid in (task / "children").read_text().split()}
+    with_cmdline = {pid: Path(f"/proc/{pid}/cmdline") for pid in children}
+    return {pid for pid, cmdline in with_cmdline.items() if cmdline.exists() and b"spawn_main" in cmdline.read_bytes()}
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def workers_idle(server_pid: int, count: int = 2) -> set[int]:
+    """Wait until the server has ``count`` worker processes, none of them using the CPU (started, waiting for calls)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        pids = worker_pids(server_pid)
+        with contextlib.suppress(FileNotFoundError):
+            ticks = {pid: cpu_ticks(pid) for pid in pids}
+            time.sleep(0.5)
+            if len(pids) == count and all(cpu_ticks(pid) == t for pid, t in ticks.items()):
+                return pids
+    raise AssertionError("the worker processes did not come back")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+@pytest.fixture(scope="module")
+def real_server(tmp_path_factory):
+    """One `xlcase serve` with a short time budget."""
+    with serving(tmp_path_factory.mktemp("serve"), XLCASE_SERVE_TIME_LIMIT=str(TEST_TIME_LIMIT)) as (base, process):
+        yield base, process
+
+
+@pytest.fixture(scope="module")
+def slow_body(workbook) -> bytes:
+    costs = table_values(workbook, "Costs")
+    rows = [costs[0]] + [costs[1 + i % (len(costs) - 1)] for i in range(SLOW_ROWS)]
+    return json.dumps(function_call("xlcase_validate", rows, "costs")).encode()
+
+
+@pytest.mark.slow
+def test_a_slow_call_does_not_delay_a_fast_one(real_server, slow_body):
+    base, process = real_server
+    workers_idle(process.pid)
+    with ThreadPoolExecutor(1) as background:
+        slow = background.submit(post_at, base, slow_body)
+        time.sleep(0.3)  # the slow call is being computed
+        took, fast = npv_call(base)
+        fast_done = time.monotonic()
+        slow_response, slow_done = slow.result()
+    assert fast.json() == {"result": [[pytest.approx(present_value([0, 200]) - present_value([100]))]]}
+    assert took < FAST_ENOUGH, f"a one-cell call took {took:.2f} s beside a slow call"
+    assert slow_done > fast_done and slow_response.status_code in (200, 400)
+
+
+@pytest.mark.slow
+def test_a_call_past_its_time_budget_is_answered_and_its_worker_replaced(real_server, slow_body):
+    base, process = real_server
+    before = workers_idle(process.pid)
+    started = time.monotonic()
+    response, done = post_at(base, slow_body)
+    assert response.status_code == 400
+    assert response.text == f"xlcase: took longer than {TEST_TIME_LIMIT} s; try a smaller range or workbook"
+    assert TEST_TIME_LIMIT <= done - started < TEST_TIME_LIMIT + 5
+    took, after = npv_call(base)  # the other worker answers at once
+    assert after.status_code == 200 and took < FAST_ENOUGH, after.text
+    after_restart = workers_idle(process.pid)
+    assert len(before - after_restart) == 1, "the worker past its budget was not replaced"
+
+
+@pytest.mark.slow
+def test_an_oversized_body_is_refused_at_once_and_memory_stays_bounded(real_server):
+    base, process = real_server
+    workers_idle(process.pid)
+    body = json.dumps(function_call("xlcase_pv", [[1.0] * 1000 for _ in range(5000)], None)).encode()  # 5,000,000 cells
+    peak_before = peak_rss_mb(process.pid)
+    started = time.monotonic()
+    response, done = post_at(base, body)
+    assert response.status_code == 413 and response.text.startswith("xlcase: the request is larger than 5,000,000 bytes")
+    assert done - started < 5
+    assert peak_rss_mb(process.pid) - peak_before < MAX_BODY_GROWTH_MB
+    took, after = npv_call(base)
+    assert after.status_code == 200

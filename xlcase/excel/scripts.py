@@ -62,11 +62,15 @@ def sheet_rows(build: Callable[[Any], Rows], book: Any) -> Rows:
     try:
         return build(book)
     except XlcaseError as error:
-        problem = [error.code, "error", "file", "", "", short(error.message)]
+        return [list(BOOK_FINDING_HEADERS), [error.code, "error", "file", "", "", short(error.message)]]
     except Exception as error:  # a bug must not stop the script with a traceback
         logger.exception("xlcase script step %s failed", build.__name__)
-        problem = ["", "error", "", "", "", f"xlcase: unexpected error ({type(error).__name__}); see the log"]
-    return [list(BOOK_FINDING_HEADERS), problem]
+        return problem_rows(f"unexpected error ({type(error).__name__}); see the log")
+
+
+def problem_rows(message: str) -> Rows:
+    """A sheet saying that the script could not do its work, and why."""
+    return [list(BOOK_FINDING_HEADERS), ["", "error", "", "", "", short(f"xlcase: {message}")]]
 
 
 def write_sheet(book: Any, name: str, rows: Rows) -> None:
