@@ -70,6 +70,8 @@ def test_the_served_stand_ins_have_the_metadata_of_xlcase_excel(client):
 
     assert client.get("/xlwings/custom-functions-meta").json() == xlwings.server.custom_functions_meta(excel)
     assert client.get("/xlwings/custom-scripts-meta").json() == xlwings.server.custom_scripts_meta(excel)
+    code = client.get("/xlwings/custom-functions-code").text
+    assert all(f'CustomFunctions.associate("{f.__name__.upper()}"' in code for f in excel.FUNCTIONS)
 
 
 def test_function_call_npv(client):
@@ -227,7 +229,21 @@ def test_xlcase_serve_as_a_real_process(tmp_path):
         assert {f["name"] for f in meta["functions"]} == FUNCTION_NAMES
         response = httpx.post(f"{base}{CALL}", json=function_call("xlcase_pv", [[100, 100]], None), timeout=10)
         assert response.json() == {"result": [[pytest.approx(present_value([100, 100]))]]}
+        workers = worker_pids(process.pid)
+        assert len(workers) == 2
     assert "noncommercial" in process.stderr.read().lower()  # the licence notice when no key is set
+    deadline = time.monotonic() + 15
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if running(pid)], "worker processes outlived the server"
+
+
+def running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    with contextlib.suppress(FileNotFoundError):
+        return "\tZ" not in next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                                 if line.startswith("State:"))
+    return False
 
 
 def test_xlcase_serve_refuses_a_bad_limit_in_one_line(tmp_path):
@@ -238,15 +254,18 @@ def test_xlcase_serve_refuses_a_bad_limit_in_one_line(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def npv_call(base: str) -> tuple[float, httpx.Response]:
+def npv_call(client: httpx.Client) -> tuple[float, httpx.Response]:
+    """A one-cell XLCASE_NPV call: seconds to its answer (on a client already made: making one takes ~0.1 s), answer."""
+    body = json.dumps(function_call("xlcase_npv", [[100]], [[0, 200]], None, None)).encode()
     started = time.monotonic()
-    response = httpx.post(f"{base}{CALL}", json=function_call("xlcase_npv", [[100]], [[0, 200]], None, None), timeout=30)
+    response = client.post(CALL, content=body, headers={"content-type": "application/json"})
     return time.monotonic() - started, response
 
 
 def post_at(base: str, body: bytes) -> tuple[httpx.Response, float]:
     """Post a prepared JSON body; the response and when it came (time.monotonic)."""
-    response = httpx.post(f"{base}{CALL}", content=body, headers={"content-type": "application/json"}, timeout=60)
+    with httpx.Client(base_url=base, timeout=60) as client:
+        response = client.post(CALL, content=body, headers={"content-type": "application/json"})
     return response, time.monotonic()
 
 
@@ -285,9 +304,10 @@ def peak_rss_mb(pid: int) -> float:
 
 @pytest.fixture(scope="module")
 def real_server(tmp_path_factory):
-    """One `xlcase serve` with a short time budget."""
+    """One `xlcase serve` with a short time budget: (base URL, process, a client of it)."""
     with serving(tmp_path_factory.mktemp("serve"), XLCASE_SERVE_TIME_LIMIT=str(TEST_TIME_LIMIT)) as (base, process):
-        yield base, process
+        with httpx.Client(base_url=base, timeout=30) as client:
+            yield base, process, client
 
 
 @pytest.fixture(scope="module")
@@ -299,12 +319,12 @@ def slow_body(workbook) -> bytes:
 
 @pytest.mark.slow
 def test_a_slow_call_does_not_delay_a_fast_one(real_server, slow_body):
-    base, process = real_server
+    base, process, client = real_server
     workers_idle(process.pid)
     with ThreadPoolExecutor(1) as background:
         slow = background.submit(post_at, base, slow_body)
         time.sleep(0.3)  # the slow call is being computed
-        took, fast = npv_call(base)
+        took, fast = npv_call(client)
         fast_done = time.monotonic()
         slow_response, slow_done = slow.result()
     assert fast.json() == {"result": [[pytest.approx(present_value([0, 200]) - present_value([100]))]]}
@@ -314,14 +334,14 @@ def test_a_slow_call_does_not_delay_a_fast_one(real_server, slow_body):
 
 @pytest.mark.slow
 def test_a_call_past_its_time_budget_is_answered_and_its_worker_replaced(real_server, slow_body):
-    base, process = real_server
+    base, process, client = real_server
     before = workers_idle(process.pid)
     started = time.monotonic()
     response, done = post_at(base, slow_body)
     assert response.status_code == 400
     assert response.text == f"xlcase: took longer than {TEST_TIME_LIMIT} s; try a smaller range or workbook"
     assert TEST_TIME_LIMIT <= done - started < TEST_TIME_LIMIT + 5
-    took, after = npv_call(base)  # the other worker answers at once
+    took, after = npv_call(client)  # the other worker answers at once
     assert after.status_code == 200 and took < FAST_ENOUGH, after.text
     after_restart = workers_idle(process.pid)
     assert len(before - after_restart) == 1, "the worker past its budget was not replaced"
@@ -329,7 +349,7 @@ def test_a_call_past_its_time_budget_is_answered_and_its_worker_replaced(real_se
 
 @pytest.mark.slow
 def test_an_oversized_body_is_refused_at_once_and_memory_stays_bounded(real_server):
-    base, process = real_server
+    base, process, client = real_server
     workers_idle(process.pid)
     body = json.dumps(function_call("xlcase_pv", [[1.0] * 1000 for _ in range(5000)], None)).encode()  # 5,000,000 cells
     peak_before = peak_rss_mb(process.pid)
@@ -338,5 +358,4 @@ def test_an_oversized_body_is_refused_at_once_and_memory_stays_bounded(real_serv
     assert response.status_code == 413 and response.text.startswith("xlcase: the request is larger than 5,000,000 bytes")
     assert done - started < 5
     assert peak_rss_mb(process.pid) - peak_before < MAX_BODY_GROWTH_MB
-    took, after = npv_call(base)
-    assert after.status_code == 200
+    assert npv_call(client)[1].status_code == 200

@@ -11,8 +11,8 @@ the work in worker processes (``xlcase.workers``), so that one slow call does no
 others, and within these limits (``Limits``; each an environment variable):
 
 - ``XLCASE_SERVE_MAX_BODY_BYTES`` (default 5,000,000): a larger request body is answered 413,
-  before anything reads it as JSON. Parsing the JSON of a body is the one piece of a call's work
-  done on the server's event loop: about 0.1 s at this limit.
+  before anything reads it as JSON. Parsing the JSON of a body is the one large piece of a call's
+  work left on the server's event loop: 0.1-0.3 s at this limit on a 2-core machine.
 - ``XLCASE_SERVE_MAX_CELLS`` (default 200,000): the cells of one call, a function's arguments
   together or a script's workbook; more is ``#VALUE!`` with a message (a script: a row on its sheet).
 - ``XLCASE_SERVE_TIME_LIMIT`` (default 10 seconds): a call not answered by then, waiting for a
@@ -236,8 +236,15 @@ def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "wa
         host: the address to listen on (127.0.0.1 keeps it to this machine).
         port: the TCP port.
         log_level: uvicorn's log level; at "info" or below each request is logged too.
+
+    Raises:
+        BadInputError: a limit's environment variable is not a positive number.
     """
     import uvicorn
 
+    limits = Limits.from_environment()
+    print(f"each call: at most {limits.max_cells:,} cells, a {limits.max_body_bytes:,}-byte request and "
+          f"{limits.time_limit:g} s, in one of {limits.workers} worker processes (XLCASE_SERVE_* variables)",
+          file=sys.stderr)
     quiet = log_level.lower() not in ("info", "debug", "trace")
-    uvicorn.run(create_app(), host=host, port=port, log_level=log_level, access_log=not quiet)
+    uvicorn.run(create_app(limits), host=host, port=port, log_level=log_level, access_log=not quiet)
