@@ -217,6 +217,50 @@ def test_recalc_workbook_script_writes_the_engines_results(workbook):
         assert row[7] == ("" if option.discounted_payback_year is None else option.discounted_payback_year)
 
 
+def test_engine_results_list_the_engines_assumptions(workbook):
+    from xlcase.appraisal import ASSUMPTION_KEYS
+
+    actions = run_script("recalc_book_script", book_payload(workbook))["actions"]
+    values = next(a for a in actions if a["func"] == "setValues")["values"]
+    assumptions = appraise(load_case(EXAMPLE_CASE)).assumptions
+    assert values[1] == [cell for key in ASSUMPTION_KEYS
+                         for cell in (key.replace("_", " ").capitalize(), assumptions[key])]
+    assert {len(row) for row in values} == {len(excel.RESULT_HEADERS)}  # a rectangle, as a range needs
+
+
+@pytest.mark.parametrize("script", ["validate_book_script", "recalc_book_script"])
+def test_a_script_writes_a_library_error_on_its_sheet(workbook, monkeypatch, script):
+    from xlcase.errors import BadInputError
+
+    def refuse(*_args):
+        raise BadInputError("the workbook says no")
+
+    monkeypatch.setattr(excel.scripts, "book_findings", refuse)
+    monkeypatch.setattr(excel.scripts, "book_submission", refuse)
+    values = next(a for a in run_script(script, book_payload(workbook))["actions"] if a["func"] == "setValues")["values"]
+    assert values == [excel.BOOK_FINDING_HEADERS, ["XC100", "error", "file", "", "", "the workbook says no"]]
+
+
+def test_a_script_that_fails_unexpectedly_writes_a_row_not_a_traceback(workbook, monkeypatch):
+    def broken(*_args):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(excel.scripts, "appraise", broken)
+    values = next(a for a in run_script("recalc_book_script", book_payload(workbook))["actions"]
+                  if a["func"] == "setValues")["values"]
+    assert values[1][:2] == ["", "error"] and values[1][5] == "xlcase: unexpected error (KeyError); see the log"
+
+
+def test_validate_lists_at_most_max_listed_findings_and_counts_the_rest(workbook):
+    table = table_values(workbook, "Options")
+    headers, first = table[0], table[2]
+    rows = [headers] + [[f"O{i}" if h == "ID" else ("" if h == "Reason ruled out" else v) for h, v in zip(headers, first)]
+                        for i in range(excel.MAX_LISTED_FINDINGS + 50)]
+    result = excel.xlcase_validate(rows, "options")
+    assert len(result) == 1 + excel.MAX_LISTED_FINDINGS + 1
+    assert result[-1][:2] == ["", "info"] and "more findings not listed" in result[-1][2]
+
+
 def test_scripts_direct_call(workbook):
     book = xw.Book(json=book_payload(workbook))
     returned = asyncio.run(excel.validate_book_script(None, book))

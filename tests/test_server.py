@@ -177,6 +177,82 @@ def test_the_manifest_is_served(client):
     assert response.status_code == 200 and "<OfficeApp" in response.text
 
 
+# --- the worker pool on its own: budget, busy, crash, errors passed on ---------------------------------
+
+
+def test_a_pool_call_past_its_budget_is_answered_and_the_worker_replaced():
+    import asyncio
+
+    from xlcase.workers import CallFailed, WorkerPool
+
+    pool = WorkerPool(1, 0.5)
+    try:
+        async def scenario() -> tuple[int, float, int]:
+            first = await pool.run(os.getpid)
+            started = time.monotonic()
+            with pytest.raises(CallFailed, match=r"took longer than 0.5 s"):
+                await pool.run(time.sleep, 30)
+            took = time.monotonic() - started
+            pool.budget = START_TIMEOUT  # the replacement has to start first
+            return first, took, await pool.run(os.getpid)
+
+        first, took, second = asyncio.run(scenario())
+        assert 0.5 <= took < 3 and second != first and not running(first)
+    finally:
+        pool.close()
+
+
+def test_a_pool_answers_busy_a_worker_crash_and_passes_exceptions_on():
+    import asyncio
+    import math
+
+    from xlcase.workers import CallFailed, WorkerPool
+
+    pool = WorkerPool(1, 1.0)
+    try:
+        async def scenario() -> None:
+            with pytest.raises(ValueError, match="math domain error"):
+                await pool.run(math.sqrt, -1)
+            assert await pool.run(math.sqrt, 4) == 2  # the worker carries on after an exception
+            slow = asyncio.ensure_future(pool.run(time.sleep, 30))
+            await asyncio.sleep(0.1)
+            with pytest.raises(CallFailed, match="the server is busy"):
+                await pool.run(math.sqrt, 4)
+            with pytest.raises(CallFailed, match="took longer"):
+                await slow
+            pool.budget = START_TIMEOUT
+            with pytest.raises(CallFailed, match="its worker process ended"):
+                await pool.run(os._exit, 3)
+            assert await pool.run(math.sqrt, 9) == 3
+
+        asyncio.run(scenario())
+    finally:
+        pool.close()
+
+
+def test_the_stand_ins_answer_a_missed_budget_in_the_cell_and_on_the_sheet(workbook):
+    import asyncio
+
+    import xlwings as xw
+    import xlwings.server
+
+    from xlcase.serving import served_module
+    from xlcase.workers import WorkerPool
+
+    pool = WorkerPool(1, 0.001)  # no call can be answered in a millisecond
+    try:
+        module = served_module(pool, 1000)
+        with pytest.raises(xw.XlwingsError, match=r"^xlcase: took longer than 0.001 s"):
+            asyncio.run(xlwings.server.custom_functions_call(function_call("xlcase_pv", [[1, 2]], None), module))
+        book = xw.Book(json=book_payload(workbook))
+        module = served_module(pool, 10**6)
+        asyncio.run(xlwings.server.custom_scripts_call(module, "validate_book_script", typehint_to_value={xw.Book: book}))
+        values = next(a for a in book.json()["actions"] if a["func"] == "setValues")["values"]
+        assert values[1][1] == "error" and values[1][5].startswith("xlcase: took longer than 0.001 s")
+    finally:
+        pool.close()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((LOCALHOST, 0))
