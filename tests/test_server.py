@@ -125,6 +125,37 @@ def test_a_body_over_the_limit_is_413_with_a_message(client):
     assert chunked.status_code == 413
 
 
+def test_bodies_beyond_the_bytes_in_flight_are_busy_until_the_others_are_answered():
+    import asyncio
+
+    from xlcase.server import BodyLimit
+
+    release = asyncio.Event()
+
+    async def held(scope, receive, send):  # an app that answers only when told to, so its request stays in flight
+        body = (await receive())["body"]
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": str(len(body)).encode()})
+
+    limited = BodyLimit(held, max_bytes=100, max_in_flight=150)
+
+    async def scenario() -> list[tuple[int, str]]:
+        transport = httpx.ASGITransport(app=limited)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            first = asyncio.ensure_future(client.post("/", content=b"x" * 100))
+            await asyncio.sleep(0.1)
+            busy = await client.post("/", content=b"x" * 100)
+            release.set()
+            answered = await first
+            after = await client.post("/", content=b"x" * 100)
+        return [(r.status_code, r.text) for r in (busy, answered, after)]
+
+    busy, answered, after = asyncio.run(scenario())
+    assert busy == (503, "xlcase: the server is busy with other large requests; try again")
+    assert answered == after == (200, "100") and limited.in_flight == 0
+
+
 def test_limits_are_read_from_the_environment():
     from xlcase.errors import BadInputError
     from xlcase.server import Limits

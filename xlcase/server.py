@@ -13,11 +13,15 @@ others, and within these limits (``Limits``; each an environment variable):
 - ``XLCASE_SERVE_MAX_BODY_BYTES`` (default 5,000,000): a larger request body is answered 413,
   before anything reads it as JSON. Parsing the JSON of a body is the one large piece of a call's
   work left on the server's event loop: 0.1-0.3 s at this limit on a 2-core machine.
+- ``XLCASE_SERVE_MAX_BYTES_IN_FLIGHT`` (default 25,000,000): the bodies of all the calls being
+  handled at once (waiting for a worker or computing); a body beyond it is answered 503 "busy",
+  which the add-in retries. What the server holds for its calls grows with these bytes (about 7
+  times: JSON, then Python objects), so its memory stays bounded whatever many users send.
 - ``XLCASE_SERVE_MAX_CELLS`` (default 200,000): the cells of one call, a function's arguments
   together or a script's workbook; more is ``#VALUE!`` with a message (a script: a row on its sheet).
-- ``XLCASE_SERVE_TIME_LIMIT`` (default 10 seconds): a call not answered by then, waiting for a
-  worker included, is ``#VALUE!`` "took longer than 10 s", and its worker process is killed and
-  replaced.
+- ``XLCASE_SERVE_TIME_LIMIT`` (default 10 seconds): a call still computing after this long is
+  ``#VALUE!`` "took longer than 10 s", and its worker process is killed and replaced; a call that
+  finds no worker free for this long is ``#VALUE!`` "the server is busy".
 - ``XLCASE_SERVE_WORKERS`` (default 2): worker processes, so calls computed at once.
 
 xlwings Server's own settings (``XLWINGS_*`` environment variables) are set before the server is
@@ -55,6 +59,7 @@ LICENSE_ENV = "XLWINGS_LICENSE_KEY"
 NONCOMMERCIAL_KEY = "noncommercial"
 SERVER_MODULES = ("custom_functions", "custom_scripts")
 TOO_LARGE = 413
+BUSY = 503
 
 
 class ServerNotInstalledError(ImportError):
@@ -66,6 +71,7 @@ class Limits:
     """What one call to the server may cost (see the module doc); ``from_environment`` reads the overrides."""
 
     max_body_bytes: int = 5_000_000
+    max_bytes_in_flight: int = 25_000_000
     max_cells: int = 200_000
     time_limit: float = 10.0
     workers: int = 2
@@ -100,15 +106,20 @@ def limit_env(name: str) -> str:
 
 
 class BodyLimit:
-    """ASGI middleware: a request body over ``max_bytes`` is answered 413 with a message, before anything parses it.
+    """ASGI middleware: bodies over ``max_bytes`` are answered 413, and bodies beyond ``max_in_flight`` bytes
+    of all requests being handled are answered 503 (busy), each with a message, before anything parses them.
 
-    The body is read here (at most ``max_bytes`` of it kept) and handed on whole, so what follows
-    never sees more than the limit; a declared Content-Length over it is refused without reading.
+    The body is read here (never more than the limit kept) and handed on whole. A request holds its
+    body's bytes "in flight" until it is answered: what the server holds in memory for calls waiting
+    or computing (their JSON, then their arguments) grows with those bytes, so it stays bounded
+    however many users send large ranges at once. 503 is a code the Excel add-in retries.
     """
 
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    def __init__(self, app: Any, max_bytes: int, max_in_flight: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -116,40 +127,50 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await _refuse(send, TOO_LARGE, f"the request is larger than {self.max_bytes:,} bytes, the most xlcase "
+                          f"serve takes ({limit_env('max_body_bytes')}); use smaller ranges")
             return
         chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away before sending its body
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        delivered = False
+        try:
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return  # the client went away before sending its body
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                self.in_flight += len(chunk)
+                if size > self.max_bytes:
+                    await _refuse(send, TOO_LARGE, f"the request is larger than {self.max_bytes:,} bytes, the most "
+                                  f"xlcase serve takes ({limit_env('max_body_bytes')}); use smaller ranges")
+                    return
+                if self.in_flight > self.max_in_flight:
+                    await _refuse(send, BUSY, "the server is busy with other large requests; try again")
+                    return
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
+            chunks.clear()
+            delivered = False
 
-        async def replay() -> dict[str, Any]:
-            nonlocal delivered
-            if delivered:
-                return await receive()
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            async def replay() -> dict[str, Any]:
+                nonlocal delivered
+                if delivered:
+                    return await receive()
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+            await self.app(scope, replay, send)
+        finally:
+            self.in_flight -= size
 
-    async def _refuse(self, send: Any) -> None:
-        message = (f"xlcase: the request is larger than {self.max_bytes:,} bytes, the most xlcase serve takes "
-                   f"({limit_env('max_body_bytes')}); use smaller ranges").encode()
-        await send({"type": "http.response.start", "status": TOO_LARGE,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                                (b"content-length", str(len(message)).encode()), (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": message})
+
+async def _refuse(send: Any, status: int, message: str) -> None:
+    text = f"xlcase: {message}".encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(text)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": text})
 
 
 def configure_environment() -> None:
@@ -224,7 +245,8 @@ def create_app(limits: Limits | None = None) -> Any:
     except ImportError as error:
         pool.close()
         raise ServerNotInstalledError(f"xlwings Server is not installed: pip install 'xlcase[server]' ({error})") from error
-    main.app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)  # inside CORS, so Excel on the web reads the 413
+    main.app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes,  # inside CORS: Excel on the web reads the 413
+                            max_in_flight=limits.max_bytes_in_flight)
     _app = main.main_app
     return _app
 

@@ -5,9 +5,12 @@ a core (and Python's lock) busy for as long as it runs, whatever the caller was 
 that computes in a thread still slows the event loop that answers everyone else. A worker process
 that is past its budget is killed, and a fresh one is started in its place in the background.
 
-A call waits for a free worker, then runs there; waiting and running together stay within the
-budget, so no caller waits longer than the budget for an answer. Only workers that have started
-(imports done, ``warm_up`` run) are handed calls, so start-up time never counts against a call.
+A call waits for a free worker, at most the budget (then it is answered "busy"), then runs there,
+at most the budget (then its worker is killed). The two are apart on purpose: a call that waited
+long still gets its full time, so a burst of calls makes some of them wait or answers them busy,
+but never kills workers whose calls were fine (each restart costs a second or two of a core).
+Only workers that have started (imports done, ``warm_up`` run) are handed calls, so start-up time
+never counts against a call.
 """
 
 from __future__ import annotations
@@ -93,7 +96,7 @@ class WorkerPool:
 
     Args:
         size: how many worker processes (and so how many calls run at once).
-        budget: seconds a call may take, waiting for a worker included.
+        budget: seconds a call may wait for a free worker, and then seconds it may run.
         warm_up: run once in each new worker before its first call (imports, caches).
 
     Raises:
@@ -130,14 +133,13 @@ class WorkerPool:
             self._loop, self._idle = loop, asyncio.Queue()
             for worker in self._workers:
                 self._idle.put_nowait(worker)
-        deadline = loop.time() + self.budget
         try:
             worker = await asyncio.wait_for(self._idle.get(), self.budget)
         except TimeoutError:
             raise CallFailed(f"the server is busy: no worker was free within {self.budget:g} s; try again") from None
         try:
             status, value = await asyncio.wait_for(
-                loop.run_in_executor(self._waiting, worker.call, task, args), max(deadline - loop.time(), 0.0))
+                loop.run_in_executor(self._waiting, worker.call, task, args), self.budget)
         except BaseException as error:
             # Its call did not come back (late, cancelled, the process ended): the worker may still be computing.
             self._restart(worker)
