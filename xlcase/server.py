@@ -214,8 +214,8 @@ def create_app(limits: Limits | None = None) -> Any:
     Raises:
         ServerNotInstalledError: xlwings or xlwings-server is not installed.
         BadInputError: a limit's environment variable is not a positive number.
-        RuntimeError: xlwings was imported without the server settings, or xlwings Server was already
-            imported in this process with other functions.
+        RuntimeError: xlwings was imported without the server settings, or xlwings Server was imported in
+            this process before (it would serve other functions).
     """
     global _app
     if _app is not None:
@@ -232,7 +232,8 @@ def create_app(limits: Limits | None = None) -> Any:
         raise RuntimeError("xlwings was imported before XLWINGS_ON_SERVER=true was set, so its decorators are "
                            "the desktop ones: call create_app() before anything imports xlwings")
     if sys.modules.get("xlwings_server.routers.xlwings") is not None:
-        raise RuntimeError("xlwings Server was already started in this process with other custom functions")
+        raise RuntimeError("xlwings Server was imported in this process before create_app(), so it would serve "
+                           "other custom functions: call create_app() first")
     from xlcase.workers import WorkerPool
 
     pool = WorkerPool(limits.workers, limits.time_limit, serving.warm_up)

@@ -7,15 +7,16 @@ module of ``async`` stand-ins that xlwings awaits; each one:
 
 - counts the cells of the call (a function's arguments together, a script's workbook) and refuses
   more than the limit before any work;
-- runs the work in a worker process (``xlcase.workers``), within the time budget: for a function,
+- runs the work in a worker process (``xlcase.workers``: at most the time limit waiting for one,
+  at most the time limit computing there): for a function,
   xlwings' own argument conversion (the stand-ins declare ``raw`` arguments, so the event loop
   only passes them on) and the function itself; for a script, the rows of its sheet;
 - answers with a short message: a function as ``#VALUE!`` with the message, a script as a
   problem row on its sheet.
 
 xlwings still converts a function's result on the event loop; results are bounded
-(``MAX_LISTED_FINDINGS``). The module is plain data to xlwings: ``__xlfunc__``/``__xlscript__``
-metadata as the originals have, so ``/custom-functions-meta`` and the scripts' buttons are unchanged.
+(``MAX_LISTED_FINDINGS``). The stand-ins carry the originals' ``__xlfunc__``/``__xlscript__``
+metadata, so ``/custom-functions-meta`` and the scripts' buttons are unchanged.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from xlwings import conversion, script
 
 import xlcase.excel as excel
 from xlcase.excel.scripts import SHEET_SCRIPTS, Rows, problem_rows, sheet_rows, write_sheet
+from xlcase.server import limit_env, mark_pyodide_absent
 from xlcase.workers import CallFailed, WorkerPool
 
 SERVED_MODULE = "xlcase_served"
-CELLS_ENV = "XLCASE_SERVE_MAX_CELLS"  # named in the message of a call over the limit
+CELLS_ENV = limit_env("max_cells")  # named in the message of a call over the limit
 OFFICE_JS = "officejs"  # xlwings' conversion engine for what Office.js sends
 
 
@@ -136,7 +138,6 @@ def _book_cells(data: Any) -> int:
 def warm_up() -> None:
     """Load xlwings, the functions, the rules and the template once per worker, before its first call."""
     from xlcase.rules import all_rules
-    from xlcase.server import mark_pyodide_absent
     from xlcase.template import load_template
 
     mark_pyodide_absent()
