@@ -20,7 +20,6 @@ import logging
 import multiprocessing
 import signal
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -41,10 +40,15 @@ def _serve(connection: Connection, warm_up: Callable[[], None] | None) -> None:
     try:
         if warm_up is not None:
             warm_up()
+        started: tuple[str, Any] = (READY, None)
     except Exception as error:
-        connection.send(("error", RuntimeError(f"the worker could not start: {type(error).__name__}: {error}")))
+        started = ("error", RuntimeError(f"a worker process could not start: {type(error).__name__}: {error}"))
+    try:
+        connection.send(started)
+    except OSError:  # the server ended while this worker started
         return
-    connection.send((READY, None))
+    if started[0] != READY:
+        return
     while True:
         try:
             task, args = connection.recv()
@@ -71,15 +75,30 @@ class _Worker:
 
     def wait_ready(self) -> None:
         """Block until the worker has started; RuntimeError if it could not."""
-        if not self.connection.poll(START_WAIT):
-            raise RuntimeError(f"a worker process did not start within {START_WAIT:g} s")
-        status, error = self.connection.recv()
+        try:
+            if not self.connection.poll(START_WAIT):
+                raise RuntimeError(f"a worker process did not start within {START_WAIT:g} s")
+            status, error = self.connection.recv()
+        except (EOFError, OSError):
+            raise RuntimeError(f"a worker process ended as it started (exit code {self.process.exitcode})") from None
         if status != READY:
             raise error
 
-    def call(self, task: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
-        """Run the task there and wait for its reply (EOFError or OSError when the process ended)."""
-        self.connection.send((task, args))
+    async def call(self, task: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
+        """Run the task there and wait for its reply (EOFError or OSError when the process ended).
+
+        The wait is the event loop's (a reader on the pipe), not a thread's: nothing is left blocked
+        when a call is given up, and the server never waits for a thread to stop.
+        """
+        loop = asyncio.get_running_loop()
+        self.connection.send((task, args))  # the worker is idle and reads at once: milliseconds at most
+        replied = loop.create_future()
+        descriptor = self.connection.fileno()
+        loop.add_reader(descriptor, lambda: replied.done() or replied.set_result(None))
+        try:
+            await replied
+        finally:
+            loop.remove_reader(descriptor)
         return self.connection.recv()
 
     def stop(self) -> None:
@@ -108,7 +127,6 @@ class WorkerPool:
         self.budget = budget
         self._warm_up = warm_up
         self._context = multiprocessing.get_context("spawn")  # never fork a process that runs an event loop
-        self._waiting = ThreadPoolExecutor(size, thread_name_prefix="xlcase-worker-call")
         self._workers = [_Worker(self._context, warm_up) for _ in range(size)]
         try:
             for worker in self._workers:
@@ -138,8 +156,7 @@ class WorkerPool:
         except TimeoutError:
             raise CallFailed(f"the server is busy: no worker was free within {self.budget:g} s; try again") from None
         try:
-            status, value = await asyncio.wait_for(
-                loop.run_in_executor(self._waiting, worker.call, task, args), self.budget)
+            status, value = await asyncio.wait_for(worker.call(task, args), self.budget)
         except BaseException as error:
             # Its call did not come back (late, cancelled, the process ended): the worker may still be computing.
             self._restart(worker)
@@ -184,4 +201,3 @@ class WorkerPool:
         for worker in self._workers:
             if not worker.connection.closed:
                 worker.stop()
-        self._waiting.shutdown(wait=False, cancel_futures=True)
