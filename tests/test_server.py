@@ -261,6 +261,23 @@ def test_a_pool_answers_busy_a_worker_crash_and_passes_exceptions_on():
         pool.close()
 
 
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_pool_passes_large_arguments_call_after_call_on_either_event_loop(loop):
+    import asyncio
+
+    from xlcase.workers import WorkerPool
+
+    run = pytest.importorskip("uvloop").run if loop == "uvloop" else asyncio.run  # uvicorn takes uvloop when it can
+    pool = WorkerPool(1, START_TIMEOUT)
+    try:
+        async def scenario() -> list[int]:
+            return [await pool.run(len, b"x" * 2_000_000) for _ in range(3)]  # more than a pipe holds at once
+
+        assert run(scenario()) == [2_000_000] * 3
+    finally:
+        pool.close()
+
+
 def test_the_stand_ins_answer_a_missed_budget_in_the_cell_and_on_the_sheet(workbook):
     import asyncio
 

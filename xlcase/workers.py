@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -91,14 +92,16 @@ class _Worker:
         when a call is given up, and the server never waits for a thread to stop.
         """
         loop = asyncio.get_running_loop()
+        descriptor = self.connection.fileno()
+        os.set_blocking(descriptor, True)  # uvloop's add_reader leaves the pipe non-blocking
         self.connection.send((task, args))  # the worker is idle and reads at once: milliseconds at most
         replied = loop.create_future()
-        descriptor = self.connection.fileno()
         loop.add_reader(descriptor, lambda: replied.done() or replied.set_result(None))
         try:
             await replied
         finally:
             loop.remove_reader(descriptor)
+        os.set_blocking(descriptor, True)
         return self.connection.recv()
 
     def stop(self) -> None:
