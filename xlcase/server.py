@@ -16,13 +16,14 @@ others, and within these limits (``Limits``; each an environment variable):
 - ``XLCASE_SERVE_MAX_BYTES_IN_FLIGHT`` (default 25,000,000): the bodies of all the calls being
   handled at once (waiting for a worker or computing); a body beyond it is answered 503 "busy",
   which the add-in retries. What the server holds for its calls grows with these bytes (about 7
-  times: JSON, then Python objects), so its memory stays bounded whatever many users send.
+  times: JSON, then Python objects), so its memory stays bounded however many users send large ranges at once.
 - ``XLCASE_SERVE_MAX_CELLS`` (default 200,000): the cells of one call, a function's arguments
   together or a script's workbook; more is ``#VALUE!`` with a message (a script: a row on its sheet).
 - ``XLCASE_SERVE_TIME_LIMIT`` (default 10 seconds): a call still computing after this long is
   ``#VALUE!`` "took longer than 10 s", and its worker process is killed and replaced; a call that
   finds no worker free for this long is ``#VALUE!`` "the server is busy".
-- ``XLCASE_SERVE_WORKERS`` (default 2): worker processes, so calls computed at once.
+- ``XLCASE_SERVE_WORKERS`` (default 2): worker processes (about 100 MB each, 170 MB computing a call
+  at the cell limit), so calls computed at once.
 
 xlwings Server's own settings (``XLWINGS_*`` environment variables) are set before the server is
 imported, and only where the user has not set them:
