@@ -239,17 +239,18 @@ def test_a_pool_answers_busy_a_worker_crash_and_passes_exceptions_on():
 
     from xlcase.workers import CallFailed, WorkerPool
 
-    pool = WorkerPool(1, 1.0)
+    pool = WorkerPool(1, 2.0)
     try:
         async def scenario() -> None:
             with pytest.raises(ValueError, match="math domain error"):
                 await pool.run(math.sqrt, -1)
             assert await pool.run(math.sqrt, 4) == 2  # the worker carries on after an exception
-            slow = asyncio.ensure_future(pool.run(time.sleep, 30))
+            slow = asyncio.ensure_future(pool.run(time.sleep, 30))  # has 2 s
             await asyncio.sleep(0.1)
-            with pytest.raises(CallFailed, match="the server is busy"):
+            pool.budget = 0.5  # for the next call: it gives up waiting while the slow one still runs
+            with pytest.raises(CallFailed, match="the server is busy: no worker was free within 0.5 s"):
                 await pool.run(math.sqrt, 4)
-            with pytest.raises(CallFailed, match="took longer"):
+            with pytest.raises(CallFailed, match="took longer than 2 s"):
                 await slow
             pool.budget = START_TIMEOUT
             with pytest.raises(CallFailed, match="its worker process ended"):

@@ -154,17 +154,18 @@ class WorkerPool:
             self._loop, self._idle = loop, asyncio.Queue()
             for worker in self._workers:
                 self._idle.put_nowait(worker)
+        budget = self.budget
         try:
-            worker = await asyncio.wait_for(self._idle.get(), self.budget)
+            worker = await asyncio.wait_for(self._idle.get(), budget)
         except TimeoutError:
-            raise CallFailed(f"the server is busy: no worker was free within {self.budget:g} s; try again") from None
+            raise CallFailed(f"the server is busy: no worker was free within {budget:g} s; try again") from None
         try:
-            status, value = await asyncio.wait_for(worker.call(task, args), self.budget)
+            status, value = await asyncio.wait_for(worker.call(task, args), budget)
         except BaseException as error:
             # Its call did not come back (late, cancelled, the process ended): the worker may still be computing.
             self._restart(worker)
             if isinstance(error, TimeoutError):
-                raise CallFailed(f"took longer than {self.budget:g} s; try a smaller range or workbook") from None
+                raise CallFailed(f"took longer than {budget:g} s; try a smaller range or workbook") from None
             if isinstance(error, (EOFError, OSError)):
                 raise CallFailed("the calculation stopped unexpectedly (its worker process ended)") from None
             raise
