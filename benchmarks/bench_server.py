@@ -4,13 +4,18 @@ Starts `xlcase serve` on 127.0.0.1 (a free port) as a real process, sends the ca
 sends with httpx, prints throughput, p50/p95 latency and errors, and stops the server. Bounded: a fixed
 number of calls and a time limit. Targets: zero errors, p95 below 100 ms.
 
-    python benchmarks/bench_server.py [--calls 2000] [--concurrency 50]
+With --hostile it measures instead what one user can do to the others: a slow call (validating a
+195,000-cell table) and how long a one-cell NPV call waits beside it; a 5,000,000-cell body (25 MB)
+and the server's peak memory; a call over the cell limit.
+
+    python benchmarks/bench_server.py [--calls 2000] [--concurrency 50] [--hostile]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -18,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -28,8 +34,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from excel_payloads import function_call, table_values  # noqa: E402
 
 HOST = "127.0.0.1"
-START_TIMEOUT = 60.0
+START_TIMEOUT = 90.0
 RUN_TIMEOUT = 300.0
+CALL = "/xlwings/custom-functions-call"
+SLOW_ROWS = 15_000  # a Costs table of 195,000 cells
+HUGE_CELLS = 5_000_000
 P95_TARGET_MS = 100.0
 EXAMPLE_CASE = ROOT / "examples" / "ward-assistant-practitioners.yaml"
 
@@ -40,12 +49,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def bodies(count: int) -> list[dict]:
-    """Alternating NPV calls (ten years of costs and benefits) and validations of the example's Options table."""
+def example_table(name: str) -> list[list]:
     from xlcase.api import new_workbook
 
     with tempfile.TemporaryDirectory() as folder:
-        options = table_values(new_workbook(Path(folder) / "case.xlsx", case_file=EXAMPLE_CASE), "Options")
+        return table_values(new_workbook(Path(folder) / "case.xlsx", case_file=EXAMPLE_CASE), name)
+
+
+def bodies(count: int) -> list[dict]:
+    """Alternating NPV calls (ten years of costs and benefits) and validations of the example's Options table."""
+    options = example_table("Options")
     costs = [[120_000, 90_000, 40_000, 40_000, 40_000, 40_000, 40_000, 40_000, 40_000, 40_000]]
     benefits = [[0, 30_000, 110_000, 120_000, 120_000, 120_000, 120_000, 120_000, 120_000, 120_000]]
     npv = function_call("xlcase_npv", costs, benefits, [[0.035]], [[0.1]])
@@ -64,7 +77,7 @@ async def load(base: str, payloads: list[dict], concurrency: int) -> tuple[list[
             async with limit:
                 start = time.perf_counter()
                 try:
-                    response = await client.post("/xlwings/custom-functions-call", json=body)
+                    response = await client.post(CALL, json=body)
                     if response.status_code != 200 or "result" not in response.json():
                         errors.append(f"{response.status_code} {response.text[:100]}")
                 except httpx.HTTPError as error:
@@ -76,15 +89,66 @@ async def load(base: str, payloads: list[dict], concurrency: int) -> tuple[list[
         return latencies, errors, time.perf_counter() - started
 
 
+def peak_rss_mb(pid: int) -> tuple[float, float]:
+    """The peak resident memory of the server process, and of its live children (the workers) added up, in MB."""
+    children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+    peaks = []
+    for one in [pid, *children]:
+        status = Path(f"/proc/{one}/status").read_text().splitlines()
+        peaks.append(next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:")))
+    return peaks[0], sum(peaks[1:])
+
+
+def timed_post(base: str, body: bytes) -> tuple[float, str]:
+    """Seconds until the answer to a prepared body (on a client already made), and the answer's start."""
+    with httpx.Client(base_url=base, timeout=RUN_TIMEOUT) as client:
+        started = time.perf_counter()
+        try:
+            response = client.post(CALL, content=body, headers={"content-type": "application/json"})
+            answer = f"{response.status_code} {response.text[:110]}"
+        except httpx.HTTPError as error:
+            answer = repr(error)[:110]
+        return time.perf_counter() - started, answer
+
+
+def hostile(base: str, server_pid: int) -> None:
+    """What one user's call does to the others (see the module doc)."""
+    costs = example_table("Costs")
+    slow = json.dumps(function_call("xlcase_validate", [costs[0]] + [costs[1 + i % (len(costs) - 1)]
+                                                                     for i in range(SLOW_ROWS)], "costs")).encode()
+    npv = json.dumps(function_call("xlcase_npv", [[100]], [[0, 200]], None, None)).encode()
+    with ThreadPoolExecutor(1) as background:
+        slow_call = background.submit(timed_post, base, slow)
+        time.sleep(1.0)
+        fast, answer = timed_post(base, npv)
+        slow_time, slow_answer = slow_call.result()
+    print(f"slow call (validate {SLOW_ROWS * len(costs[0]):,} cells): {slow_time:.2f} s, {slow_answer[:60]}")
+    print(f"one-cell NPV sent 1 s into it: {fast * 1000:.0f} ms, {answer[:40]}")
+    cells = [[1.0] * 1000 for _ in range(HUGE_CELLS // 1000)]
+    huge = json.dumps(function_call("xlcase_pv", cells, None)).encode()
+    before, _ = peak_rss_mb(server_pid)
+    took, answer = timed_post(base, huge)
+    after, workers = peak_rss_mb(server_pid)
+    print(f"{HUGE_CELLS:,} cells ({len(huge) / 1e6:.0f} MB body): {took:.2f} s, {answer[:90]}")
+    print(f"server process peak memory {before:.0f} MB before that call, {after:.0f} MB after "
+          f"(worker processes' peaks together: {workers:.0f} MB)")
+    over = json.dumps(function_call("xlcase_pv", cells[:201], None)).encode()
+    took, answer = timed_post(base, over)
+    print(f"201,000 cells ({len(over) / 1e6:.1f} MB body): {took:.2f} s, {answer[:100]}")
+    fast, answer = timed_post(base, npv)
+    print(f"one-cell NPV afterwards: {fast * 1000:.0f} ms, {answer[:40]}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--hostile", action="store_true", help="measure hostile calls instead of the load")
     args = parser.parse_args()
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XLWINGS_", "XLCASE_SERVE_"))}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    payloads = bodies(args.calls)
+    payloads = [] if args.hostile else bodies(args.calls)
     with tempfile.TemporaryDirectory() as cwd:
         server = subprocess.Popen([sys.executable, "-m", "xlcase", "serve", "--host", HOST, "--port", str(port)],
                                   cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -100,6 +164,9 @@ def main() -> int:
                         break
                 except httpx.TransportError:
                     time.sleep(0.2)
+            if args.hostile:
+                hostile(base, server.pid)
+                return 0
             latencies, errors, elapsed = asyncio.run(load(base, payloads, args.concurrency))
         finally:
             server.terminate()

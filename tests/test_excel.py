@@ -123,7 +123,7 @@ def test_an_unexpected_failure_is_a_short_message(monkeypatch):
     def broken(*_args, **_kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr(excel, "present_value", broken)
+    monkeypatch.setattr(excel.functions, "present_value", broken)
     assert "unexpected error (KeyError)" in bad_input(excel.xlcase_pv, [[1, 2]])
 
 
@@ -174,7 +174,7 @@ def test_validate_a_range_without_header_row():
 def test_validate_workbook_script_writes_the_validation_sheet(workbook):
     payload = book_payload(workbook)
     set_table_cell(payload, "Options", 1, "Do nothing", "No")
-    actions = run_script("validate_workbook", payload)["actions"]
+    actions = run_script("validate_book_script", payload)["actions"]
     added = [a for a in actions if a["func"] == "addSheet"]
     assert added and added[0]["args"][1] == excel.VALIDATION_SHEET
     written = next(a for a in actions if a["func"] == "setValues")
@@ -193,7 +193,7 @@ def test_validate_workbook_script_finds_what_the_file_validator_finds(workbook):
 
     from_file = {(f.rule, f.sheet) for f in run_rules(Review.from_submission(read_workbook(workbook)))
                  if not f.rule.startswith("XC7")}  # saved formula results are not in the add-in's payload
-    rows = run_script("validate_workbook", book_payload(workbook))["actions"][1]["values"][1:]
+    rows = run_script("validate_book_script", book_payload(workbook))["actions"][1]["values"][1:]
     from_book = {(r[0], r[3]) for r in rows if r[0] and not r[0].startswith("XC7")}
     assert from_book == from_file
 
@@ -202,12 +202,12 @@ def test_validate_workbook_replaces_an_existing_validation_sheet(workbook):
     payload = book_payload(workbook)
     payload["sheets"].append({**payload["sheets"][0], "name": "Validation", "tables": [], "values": [["old"]],
                               "used_range_address": "A1:A1"})
-    actions = run_script("validate_workbook", payload)["actions"]
+    actions = run_script("validate_book_script", payload)["actions"]
     assert [a["func"] for a in actions][:2] == ["sheetClearContents", "setValues"]
 
 
 def test_recalc_workbook_script_writes_the_engines_results(workbook):
-    actions = run_script("recalc_workbook", book_payload(workbook))["actions"]
+    actions = run_script("recalc_book_script", book_payload(workbook))["actions"]
     values = next(a for a in actions if a["func"] == "setValues")["values"]
     columns = [c.figure for c in load_template().results.columns]
     header_row = values.index([c.header for c in load_template().results.columns])
@@ -220,9 +220,53 @@ def test_recalc_workbook_script_writes_the_engines_results(workbook):
         assert payback == ("" if option.discounted_payback_year is None else option.discounted_payback_year)
 
 
+def test_engine_results_list_the_engines_assumptions(workbook):
+    from xlcase.appraisal import ASSUMPTION_KEYS
+
+    actions = run_script("recalc_book_script", book_payload(workbook))["actions"]
+    values = next(a for a in actions if a["func"] == "setValues")["values"]
+    assumptions = appraise(load_case(EXAMPLE_CASE)).assumptions
+    expected = [cell for key in ASSUMPTION_KEYS for cell in (key.replace("_", " ").capitalize(), assumptions[key])]
+    assert values[1][:len(expected)] == expected and set(values[1][len(expected):]) <= {""}  # padded to a rectangle
+    assert {len(row) for row in values} == {len(load_template().results.columns)}  # a rectangle, as a range needs
+
+
+@pytest.mark.parametrize("script", ["validate_book_script", "recalc_book_script"])
+def test_a_script_writes_a_library_error_on_its_sheet(workbook, monkeypatch, script):
+    from xlcase.errors import BadInputError
+
+    def refuse(*_args):
+        raise BadInputError("the workbook says no")
+
+    monkeypatch.setattr(excel.scripts, "book_findings", refuse)
+    monkeypatch.setattr(excel.scripts, "book_submission", refuse)
+    values = next(a for a in run_script(script, book_payload(workbook))["actions"] if a["func"] == "setValues")["values"]
+    assert values == [excel.BOOK_FINDING_HEADERS, ["XC100", "error", "file", "", "", "the workbook says no"]]
+
+
+def test_a_script_that_fails_unexpectedly_writes_a_row_not_a_traceback(workbook, monkeypatch):
+    def broken(*_args):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(excel.scripts, "appraise", broken)
+    values = next(a for a in run_script("recalc_book_script", book_payload(workbook))["actions"]
+                  if a["func"] == "setValues")["values"]
+    assert values[1][:2] == ["", "error"] and values[1][5] == "xlcase: unexpected error (KeyError); see the log"
+
+
+def test_validate_lists_at_most_max_listed_findings_and_counts_the_rest(workbook):
+    table = table_values(workbook, "Options")
+    headers, first = table[0], table[2]
+    rows = [headers] + [[f"O{i}" if h == "ID" else ("" if h == "Reason ruled out" else v) for h, v in zip(headers, first)]
+                        for i in range(excel.MAX_LISTED_FINDINGS + 50)]
+    result = excel.xlcase_validate(rows, "options")
+    assert len(result) == 1 + excel.MAX_LISTED_FINDINGS + 1
+    assert result[-1][:2] == ["", "info"] and "more findings not listed" in result[-1][2]
+
+
 def test_scripts_direct_call(workbook):
     book = xw.Book(json=book_payload(workbook))
-    returned = asyncio.run(excel.validate_workbook(None, book))
+    returned = asyncio.run(excel.validate_book_script(None, book))
     assert returned is book and book.sheets[excel.VALIDATION_SHEET]
 
 
@@ -243,7 +287,7 @@ def test_custom_functions_meta_lists_every_function_with_parameter_docs():
 
 def test_custom_scripts_meta_lists_the_scripts():
     names = {s["function_name"] for s in xlwings.server.custom_scripts_meta(excel)}
-    assert names == {"validate_workbook", "recalc_workbook"}
+    assert names == {"validate_book_script", "recalc_book_script"}
 
 
 def test_dispatch_npv_with_omitted_and_empty_optional_arguments():
@@ -374,7 +418,7 @@ def test_classic_descriptions_fit_excels_function_wizard(classic):
 
 
 def test_classic_bad_input_is_a_message_in_the_cell(monkeypatch):
-    monkeypatch.setattr(excel, "_on_office_js", lambda: False)
+    monkeypatch.setattr(excel.convert, "on_office_js", lambda: False)
     assert excel.xlcase_pv([["abc"]]) == "xlcase: values must hold numbers, got 'abc' at year 0"
 
 
@@ -408,7 +452,7 @@ def test_scripts_write_formula_like_text_as_text(workbook):
     payload = book_payload(workbook)
     set_table_cell(payload, "Options", 1, "Option", '=HYPERLINK("http://example.invalid","x")')
     set_table_cell(payload, "Options", 1, "Reason ruled out", "")
-    for script in ("recalc_workbook", "validate_workbook"):
+    for script in ("recalc_book_script", "validate_book_script"):
         actions = run_script(script, payload)["actions"]
         for action in (a for a in actions if a["func"] == "setValues"):
             for row in action["values"]:
