@@ -49,6 +49,7 @@ from xlcase.reference import (
     sensitivity_scenarios,
 )
 from xlcase.text import financial_year
+from xlcase.workforce import GeneratedLine, generated_lines
 
 OPTION_KEYS: tuple[str, ...] = (
     "id",
@@ -468,13 +469,13 @@ def option_key(option_id: str | None) -> str | None:
     return option_id.casefold() if option_id else None
 
 
-def _line_matrix(lines: Sequence[CostLine] | Sequence[BenefitLine], slots: dict[str, int], years: int) -> np.ndarray:
+def _line_matrix(lines: Sequence[CostLine | BenefitLine | GeneratedLine], slots: dict[str, int], years: int) -> np.ndarray:
     """Sum the lines' amounts into a (distinct option id) × year matrix, in line order, dropping years past the period."""
     rows: list[int] = []
-    amounts: list[list[float]] = []
+    amounts: list[Sequence[float]] = []
     for line in lines:
         slot = slots.get(option_key(line.option) or "")
-        if slot is not None and line.amounts:
+        if slot is not None and len(line.amounts):
             rows.append(slot)
             amounts.append(line.amounts)
     size = len(slots) * years
@@ -487,6 +488,28 @@ def _line_matrix(lines: Sequence[CostLine] | Sequence[BenefitLine], slots: dict[
     inside = year < years
     cells = np.repeat(np.asarray(rows, dtype=np.intp), lengths)[inside] * years + year[inside]
     return np.bincount(cells, weights=values[inside], minlength=size).reshape(len(slots), years)
+
+
+class OptionMatrix:
+    """Sums lines into an option x year matrix, one row per option of the case in its order.
+
+    A line counts towards every option whose ID it names (ignoring case, as SUMIFS does), so two
+    options sharing an ID show the same figures; an option without an ID, or a line naming no option,
+    counts for nothing.
+    """
+
+    def __init__(self, case: Case, years: int) -> None:
+        self.years = years
+        self.slots: dict[str, int] = {}
+        for option in case.options:
+            if option.id:
+                self.slots.setdefault(option_key(option.id) or "", len(self.slots))
+        blank = len(self.slots)  # a zero row for options without an id
+        self.pick = np.array([self.slots[option_key(o.id) or ""] if o.id else blank for o in case.options],
+                             dtype=np.intp)
+
+    def __call__(self, lines: Sequence[CostLine | BenefitLine | GeneratedLine | Any]) -> np.ndarray:
+        return np.vstack([_line_matrix(lines, self.slots, self.years), np.zeros((1, self.years))])[self.pick]
 
 
 def appraise(case: Case) -> Appraisal:
@@ -505,18 +528,13 @@ def appraise(case: Case) -> Appraisal:
     assumptions = case.assumptions
     years = assumptions.appraisal_years
     options = case.options
-    slots: dict[str, int] = {}
-    for option in options:
-        if option.id:
-            slots.setdefault(option_key(option.id) or "", len(slots))
-    blank = len(slots)  # a zero row for options without an id
-    pick = np.array([slots[option_key(o.id) or ""] if o.id else blank for o in options], dtype=np.intp)
-    zero = np.zeros((1, years))
+    by_option = OptionMatrix(case, years)
     standard = [line for line in case.benefits if line.category != HEALTH_CLASS]
     health = [line for line in case.benefits if line.category == HEALTH_CLASS]
-    costs = np.vstack([_line_matrix(case.costs, slots, years), zero])[pick]
-    benefits = np.vstack([_line_matrix(standard, slots, years), zero])[pick]
-    health_benefits = np.vstack([_line_matrix(health, slots, years), zero])[pick]
+    workforce = [line for line in generated_lines(case, years) if line.measure == "cost"]
+    costs = by_option([*case.costs, *workforce])
+    benefits = by_option(standard)
+    health_benefits = by_option(health)
     do_nothing = next((i for i, o in enumerate(options) if o.do_nothing), None)
     preferred = next((i for i, o in enumerate(options) if o.preferred), None)
     result = appraise_arrays(

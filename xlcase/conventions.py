@@ -2,3 +2,8 @@
 
 HEALTH_CLASS = "health"  # the benefit class discounted at the Green Book health rate (QALY-valued effects)
 PAYBACK_TOLERANCE = 1e-6  # pounds: a cumulative net benefit this close below zero is rounding, not a shortfall
+
+# The financial case: which cost categories are pay (uplifted by the pay award in cash terms) and which
+# continue after the project (recurrent) unless a line says otherwise.
+PAY_CATEGORIES = frozenset({"pay", "backfill", "mentoring", "management", "external_staff"})
+RECURRENT_CATEGORIES = frozenset({"pay", "management", "external_staff"})

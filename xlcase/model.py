@@ -26,11 +26,13 @@ CostCategory = Literal[
 Beneficiary = Literal["trust", "department", "patients", "service_users", "staff"]
 BenefitClass = Literal["cash_releasing", "non_cash_releasing", "societal", "health", "unmonetisable"]
 MilestoneStatus = Literal["not_started", "on_track", "at_risk", "late", "complete"]
+PayPoint = Literal["entry", "intermediate", "top"]
 CODE_LISTS: dict[str, tuple[str, ...]] = {  # the coded values of the case file, by the template list that labels them
     "cost_category": get_args(CostCategory),
     "beneficiary": get_args(Beneficiary),
     "benefit_class": get_args(BenefitClass),
     "milestone_status": get_args(MilestoneStatus),
+    "pay_point": get_args(PayPoint),
 }
 Score = Annotated[int, Field(ge=1, le=5)]
 Money = float
@@ -117,7 +119,27 @@ def _default_project_type() -> str:
     return green_book().optimism_bias.default_project_type
 
 
+def _latest_pay_award() -> float:
+    """The latest Agenda for Change award (3.3% for 2026/27), from the reference data: a default, not a forecast."""
+    from xlcase.reference import pay_scales
+
+    return pay_scales().award
+
+
+def _non_pay_inflation() -> float:
+    from xlcase.reference import inflation
+
+    return inflation().non_pay_default
+
+
+def _working_weeks() -> float:
+    from xlcase.reference import agenda_for_change
+
+    return agenda_for_change().working_time.working_weeks
+
+
 OptimismBias = Annotated[float, Field(ge=0, le=5)]
+Rate = Annotated[float, Field(gt=-1, lt=1)]
 
 
 class Assumptions(Part):
@@ -129,6 +151,16 @@ class Assumptions(Part):
         default_factory=_default_project_type,
         description="The Green Book project type whose optimism bias bounds apply (see the Inputs sheet).")
     price_base_year: int | None = None
+    pay_award: Rate = Field(default_factory=_latest_pay_award,
+                            description="A year, for the cash-terms affordability of pay lines (default: the latest award).")
+    non_pay_inflation: Rate = Field(default_factory=_non_pay_inflation,
+                                    description="A year, for the cash-terms affordability of other lines.")
+    attrition: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.0, description="The share of apprentices who leave each year; leavers' fee payments stop.")
+    working_weeks: Annotated[float, Field(gt=0, le=52.2)] = Field(
+        default_factory=_working_weeks,
+        description="Weeks a year a full-time post works (52 less annual leave and bank holidays): off-the-job hours "
+                    "become backfill in these weeks.")
 
     @field_validator("optimism_bias_project_type")
     @classmethod
@@ -160,6 +192,7 @@ class CostLine(Part):
     option: Text | None = None
     category: CostCategory | None = None
     description: Text | None = None
+    recurrent: bool | None = Field(None, description="A cost that continues after the project; none: by its category.")
     amounts: Amounts = []
 
 
@@ -169,6 +202,49 @@ class BenefitLine(Part):
     category: BenefitClass | None = None
     description: Text | None = None
     measure: Text | None = None
+    budget_line: Text | None = Field(None, description="The budget a cash-releasing benefit releases (cost centre).")
+    amounts: Amounts = []
+
+
+class Post(Part):
+    """A post of the workforce plan: the workbook costs it by formula from the Agenda for Change pay scales."""
+
+    option: Text | None = None
+    role: Text | None = None
+    category: CostCategory = Field("pay", description="pay, or mentoring/management for time given to the project.")
+    band: Text | None = Field(None, description='Agenda for Change band: "2" to "8a".')
+    point: PayPoint = "entry"
+    wte: Annotated[float, Field(ge=0, le=10_000)] | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    trainee: bool = False
+    off_the_job_hours: Annotated[float, Field(ge=0, le=37.5)] | None = Field(
+        None, description="A trainee's off-the-job training hours a week (per WTE), backfilled.")
+    backfill_band: Text | None = Field(None, description="The band that backfills off-the-job hours (default its own).")
+    recurrent: bool | None = Field(None, description="A post that continues after the project; none: not a trainee.")
+
+
+class Apprenticeship(Part):
+    """A cohort of apprentices: fees paid to the education provider, funded by the levy or co-invested."""
+
+    option: Text | None = None
+    standard: Text | None = None
+    learners: Annotated[float, Field(ge=0, le=100_000)] | None = None
+    start: dt.date | None = None
+    duration_months: Annotated[int, Field(ge=1, le=120)] | None = None
+    funding_band: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="The funding band maximum of the standard: the most the levy pays per learner.")
+    price: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="The price agreed with the provider per learner (default: the funding band).")
+    levy_funded: bool = Field(True, description="Paid from the trust's levy funds; if not, co-invested.")
+
+
+class FundingLine(Part):
+    """Money the case names from outside the trust's budget, in cash terms by year."""
+
+    option: Text | None = None
+    source: Text | None = None
+    description: Text | None = None
     amounts: Amounts = []
 
 
@@ -241,6 +317,9 @@ class Case(Part):
     options: list[Option] = []
     costs: list[CostLine] = []
     benefits: list[BenefitLine] = []
+    posts: list[Post] = []
+    apprenticeships: list[Apprenticeship] = []
+    funding: list[FundingLine] = []
     risks: list[Risk] = []
     timeline: Timeline = Timeline()
     evaluation: list[EvaluationItem] = []

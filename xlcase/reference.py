@@ -23,6 +23,7 @@ GREEN_BOOK_FILE = "green_book.yaml"
 AGENDA_FOR_CHANGE_FILE = "agenda_for_change.yaml"
 APPRENTICESHIPS_FILE = "apprenticeships.yaml"
 AGENCY_FILE = "agency.yaml"
+INFLATION_FILE = "inflation.yaml"
 STANDARD_SCHEDULE = "standard"
 HEALTH_SCHEDULE = "health"  # for health effects valued as QALYs (Green Book)
 PayPoint = Literal["entry", "intermediate", "top"]
@@ -287,10 +288,29 @@ class PensionEmployerContribution(_Dated):
         return self.total_rate - self.local_rate
 
 
+class WorkingTime(_Sourced):
+    """Agenda for Change working time: the full-time week and the leave that decides the working weeks."""
+
+    full_time_hours_per_week: float
+    annual_leave_days: float
+    bank_holidays: float
+
+    @property
+    def working_weeks(self) -> float:
+        """52 weeks less annual leave and bank holidays (5-day weeks): 45 for a new starter."""
+        return 52 - (self.annual_leave_days + self.bank_holidays) / 5
+
+    @property
+    def hours_per_year(self) -> float:
+        """The contracted hours of a full-time post in a year (37.5 x 52 = 1,950)."""
+        return self.full_time_hours_per_week * 52
+
+
 class AgendaForChange(_Data):
     pay_scales: tuple[PayScales, ...]
     employer_national_insurance: tuple[EmployerNationalInsurance, ...]
     nhs_pension_employer: tuple[PensionEmployerContribution, ...]
+    working_time: WorkingTime
 
 
 class Levy(_Sourced):
@@ -337,6 +357,10 @@ class Apprenticeships(_Data):
     payment_profile: PaymentProfile
     off_the_job: OffTheJob
     standards: dict[str, Standard]
+
+
+class Inflation(_Sourced):
+    non_pay_default: float
 
 
 class PriceCap(_Sourced):
@@ -389,6 +413,11 @@ def apprenticeships() -> Apprenticeships:
 def agency() -> Agency:
     """The agency price cap and the planning guidance's reduction targets."""
     return _load(AGENCY_FILE, Agency)
+
+
+def inflation() -> Inflation:
+    """The default inflation assumption for non-pay lines in the cash-terms financial case."""
+    return _load(INFLATION_FILE, Inflation)
 
 
 @functools.cache
