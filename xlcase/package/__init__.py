@@ -36,7 +36,7 @@ def open_workbook(path: str | Path, limits: Limits = Limits()) -> WorkbookPackag
     """Read an .xlsx (or .xlsm) file's cells, tables and names without trusting it.
 
     The file's size and zip structure are checked before any XML is parsed, bytes and XML
-    tags are counted against budgets, and XML with a DOCTYPE is refused. Macros are noted
+    elements are counted against budgets, and XML with a DOCTYPE is refused. Macros are noted
     (never run or kept) and external links are reported in `warnings`; parts that cannot be
     read (a sheet without a part, a relationship to a missing part) are left out and listed
     in `unread`.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Union
 from xml.parsers import expat
 
@@ -38,7 +39,9 @@ def main_tags(*names: str) -> dict[str, str]:
 _RUN_TAGS = main_tags("t", "r")
 
 
+@lru_cache(maxsize=1024)
 def local(name: str) -> str:
+    """The local name of "namespace}local" (cached: a part uses few names, each many times)."""
     return name.rpartition(SEPARATOR)[2]
 
 
@@ -90,84 +93,79 @@ Paths = dict[str, Union["Paths", Record]]
 def scan(data: bytes, part: str, paths: Paths, root: Callable[[dict[str, str]], None] | None = None) -> None:
     """Hand each element found by `paths` (local names below the root) to its Record.
 
+    A Record's handler may raise StopScan when it needs nothing more from the part.
+
     Args:
         data: the part, already past the guard (xlcase.package.guard.Archive.xml).
         part: its name, for messages.
         paths: e.g. {"sheets": {"sheet": Record(...)}, "definedNames": {"definedName": Record(...)}}.
         root: called with the root element's attributes.
     """
-    scanner = _Scanner(paths, root)
-    parse(data, part, scanner.start, scanner.end, scanner.text)
+    depth = 0
+    nodes: list[Paths] = []  # the paths below each open element on a path, from the root
+    record: Record | None = None
+    record_depth = 0
+    record_attrs: dict[str, str] = {}
+    buffer: list[str] = []
+    collect = False
+    run_depth = 0  # depth of an open run (r) in a RUN_TEXT record, else 0
+    t_depth = 0  # depth of an open t whose text a RUN_TEXT record keeps, else 0
 
-
-class _Scanner:
-    """The state of one scan: the open elements on a path, and the record being read."""
-
-    def __init__(self, paths: Paths, root: Callable[[dict[str, str]], None] | None) -> None:
-        self.paths = paths
-        self.root = root
-        self.depth = 0
-        self.nodes: list[Paths] = []  # the paths below each open element on a path, from the root
-        self.record: Record | None = None
-        self.record_depth = 0
-        self.attrs: dict[str, str] = {}
-        self.buffer: list[str] = []
-        self.collect = False
-        self.run_depth = 0  # depth of an open run (r) in a RUN_TEXT record, else 0
-        self.t_depth = 0  # depth of an open t whose text a RUN_TEXT record keeps, else 0
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        self.depth += 1
-        depth = self.depth
-        if self.record is not None:
-            self._start_inside(name, depth)
-        elif depth == 1:
-            if self.root is not None:
-                self.root(attrs)
-            self.nodes.append(self.paths)
-        elif len(self.nodes) == depth - 1:  # the parent is on a path
-            found = self.nodes[-1].get(local(name))
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth, record, record_depth, record_attrs, buffer, collect, run_depth, t_depth
+        depth += 1
+        if record is not None:
+            if record.text == CHILD_TEXT:
+                collect = True
+            elif record.text == RUN_TEXT:
+                tag = _RUN_TAGS.get(name)
+                relative = depth - record_depth
+                if tag == "r" and relative == 1:
+                    run_depth = depth
+                elif tag == "t" and (relative == 1 or (relative == 2 and run_depth)):
+                    t_depth = depth
+                collect = t_depth == depth  # directly inside the t: its text; inside its children: not
+        elif len(nodes) == depth - 1:  # the parent is on a path (or this is the root)
+            if depth == 1:
+                if root is not None:
+                    root(attrs)
+                nodes.append(paths)
+                return
+            found = nodes[-1].get(local(name))
             if isinstance(found, dict):
-                self.nodes.append(found)
+                nodes.append(found)
             elif found is not None:
-                self.record, self.record_depth, self.attrs, self.buffer = found, depth, attrs, []
-                self.collect = found.text == ALL_TEXT
+                record, record_depth, record_attrs, buffer = found, depth, attrs, []
+                collect = found.text == ALL_TEXT
 
-    def _start_inside(self, name: str, depth: int) -> None:
-        record = self.record
-        assert record is not None
-        if record.text == CHILD_TEXT:
-            self.collect = True
-        elif record.text == RUN_TEXT:
-            tag = _RUN_TAGS.get(name)
-            relative = depth - self.record_depth
-            if tag == "r" and relative == 1:
-                self.run_depth = depth
-            elif tag == "t" and (relative == 1 or (relative == 2 and self.run_depth)):
-                self.t_depth = depth
-            self.collect = self.t_depth == depth  # directly inside the t: its text; inside its children: not
-
-    def end(self, _name: str) -> None:
-        depth = self.depth
-        self.depth -= 1
-        record = self.record
+    def end(_name: str) -> None:
+        nonlocal depth, record, collect, run_depth, t_depth
+        ended = depth
+        depth -= 1
         if record is None:
-            if len(self.nodes) == depth:
-                self.nodes.pop()
-            return
-        if depth == self.record_depth:
-            self.record = None
-            self.collect = False
-            record.handle(self.attrs, "".join(self.buffer))
+            if len(nodes) == ended:
+                nodes.pop()
+        elif ended == record_depth:
+            done, record, collect = record, None, False
+            done.handle(record_attrs, "".join(buffer))
         elif record.text == CHILD_TEXT:
-            self.collect = depth - 1 > self.record_depth
+            collect = depth > record_depth
         elif record.text == RUN_TEXT:
-            if depth == self.t_depth:
-                self.t_depth = 0
-            elif depth == self.run_depth:
-                self.run_depth = 0
-            self.collect = self.t_depth == depth - 1
+            if ended == t_depth:
+                t_depth = 0
+            elif ended == run_depth:
+                run_depth = 0
+            collect = t_depth == depth
 
-    def text(self, data: str) -> None:
-        if self.collect:
-            self.buffer.append(data)
+    def text(data: str) -> None:
+        if collect:
+            buffer.append(data)
+
+    try:
+        parse(data, part, start, end, text)
+    except StopScan:
+        pass
+
+
+class StopScan(Exception):
+    """Raised by a handler that needs nothing more from the part: the parse ends there."""
