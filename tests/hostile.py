@@ -19,6 +19,9 @@ from typing import Literal, NamedTuple
 
 import openpyxl
 
+from xlcase.package import column_letters
+from xlcase.package.contents import column_number
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SECRET_FILE = "/etc/passwd"  # what the XXE payload tries to read; its content must never surface
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -337,22 +340,7 @@ class TablePlace(NamedTuple):
 
     def ref(self, row: int, header: str) -> str:
         """The A1 reference of a data row's cell (row 1 = the first row under the header)."""
-        return f"{_letters(self.left + self.columns.index(header))}{self.top + row}"
-
-
-def _letters(col: int) -> str:
-    letters = ""
-    while col:
-        col, remainder = divmod(col - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def _number(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    return number
+        return f"{column_letters(self.left + self.columns.index(header))}{self.top + row}"
 
 
 def table_place(data: bytes, name: str) -> TablePlace:
@@ -373,7 +361,7 @@ def table_place(data: bytes, name: str) -> TablePlace:
             rels = next(n for n in names if n.startswith("xl/worksheets/_rels/") and f"/{file_name}" in
                         archive.read(n).decode())
             sheet_part = "xl/worksheets/" + rels.rsplit("/", 1)[1].removesuffix(".rels")
-            return TablePlace(sheet_part, part, int(r1), _number(c1), int(r2), _number(c2), columns)
+            return TablePlace(sheet_part, part, int(r1), column_number(c1), int(r2), column_number(c2), columns)
     raise KeyError(name)
 
 
@@ -413,10 +401,10 @@ def _stretch_costs(columns: list[str], name: str, folder: Path) -> Path:
     """The Costs table declared down to Excel's last row and across `columns`, with one far cell."""
     data = example_workbook()
     costs = table_place(data, "Costs")
-    right = _letters(costs.left + len(columns) - 1)
+    right = column_letters(costs.left + len(columns) - 1)
     table = member(data, costs.table_part).decode()
-    old_ref = f"{_letters(costs.left)}{costs.top}:{_letters(costs.right)}{costs.bottom}"
-    new_ref = f"{_letters(costs.left)}{costs.top}:{right}{LAST_ROW}"
+    old_ref = f"{column_letters(costs.left)}{costs.top}:{column_letters(costs.right)}{costs.bottom}"
+    new_ref = f"{column_letters(costs.left)}{costs.top}:{right}{LAST_ROW}"
     head, _, rest = table.partition("<tableColumns")
     _, _, tail = rest.partition("</tableColumns>")
     listed = "".join(f'<tableColumn id="{i + 1}" name="{header}"/>' for i, header in enumerate(columns))
@@ -451,10 +439,10 @@ def many_merges(folder: Path, count: int = MANY_MERGES) -> Path:
 def _many_merges_bytes(count: int = MANY_MERGES) -> bytes:
     data = example_workbook()
     costs = table_place(data, "Costs")
-    across = [f"{_letters(costs.left)}{row}:{_letters(costs.left + 1)}{row}" for row in range(costs.top + 1,
-                                                                                            costs.top + 31)]
+    first, second = column_letters(costs.left), column_letters(costs.left + 1)
+    across = [f"{first}{row}:{second}{row}" for row in range(costs.top + 1, costs.top + 31)]
     # Below the table, short references at scattered places (repeating ones would compress too well).
-    letters = [_letters(col) for col in range(1, 602)]
+    letters = [column_letters(col) for col in range(1, 602)]
     below = (f"{letters[n * 7_919 % 600]}{76 + n * 104_729 % 9_900}:{letters[n * 7_919 % 600 + 1]}"
              f"{76 + n * 104_729 % 9_900}" for n in range(count - len(across)))
     cells = "".join(f'<mergeCell ref="{ref}"/>' for ref in [*across, *below])
@@ -666,7 +654,7 @@ def many_table_rows(folder: Path, rows: int) -> Path:
     """The AlternativeSources table (one text column, at the foot of its sheet) with `rows` rows."""
     data = example_workbook()
     place = table_place(data, "AlternativeSources")
-    letter = _letters(place.left)
+    letter = column_letters(place.left)
     new_bottom = place.top + rows
     table = member(data, place.table_part).replace(
         f'ref="{letter}{place.top}:{letter}{place.bottom}"'.encode(), f'ref="{letter}{place.top}:{letter}{new_bottom}"'
@@ -690,19 +678,6 @@ def _repeated_sheet_part_bytes() -> bytes:
                      "<v>1</v></c></row></sheetData></worksheet>".encode())
     entries = "".join(f'<sheet name="Copy {n}" sheetId="{1000 + n}" r:id="rIdExtra"/>' for n in range(300_000))
     book = member(data, "xl/workbook.xml").replace(b"</sheets>", entries.encode() + b"</sheets>")
-    return rewrite(data, replace={"xl/workbook.xml": book})
-
-
-def many_defined_names(folder: Path) -> Path:
-    """1.2 million defined names (54 MB of workbook.xml) besides the template's own."""
-    return _write(folder, "many_defined_names.xlsx", _many_defined_names_bytes())
-
-
-@cache
-def _many_defined_names_bytes() -> bytes:
-    names = "".join(f'<definedName name="N{n:07d}">Inputs!$C${n % 1000 + 1}</definedName>' for n in range(1_200_000))
-    data = example_workbook()
-    book = member(data, "xl/workbook.xml").replace(b"</definedNames>", names.encode() + b"</definedNames>")
     return rewrite(data, replace={"xl/workbook.xml": book})
 
 

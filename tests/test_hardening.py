@@ -13,12 +13,12 @@ import warnings
 import zipfile
 from pathlib import Path
 
+import hostile
 import pytest
+from hostile import HOSTILE_CASES, member, rewrite
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import hostile
-from hostile import HOSTILE_CASES, member, rewrite
 from xlcase.api import new_workbook
 from xlcase.package import MAX_TABLE_ROWS, Limits
 from xlcase.validation import expand_paths, validate_workbook

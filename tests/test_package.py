@@ -13,9 +13,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hostile import EXTERNAL_TARGET, HOSTILE_CASES, SECRET_FILE, rewrite
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hostile import EXTERNAL_TARGET, HOSTILE_CASES, SECRET_FILE, rewrite
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.packaging.custom import IntProperty, StringProperty
@@ -547,7 +547,8 @@ def test_sheets_with_the_same_name_read_only_the_first(tmp_path: Path) -> None:
     with zipfile.ZipFile(io.BytesIO(source)) as archive:
         book = archive.read("xl/workbook.xml").decode()
     path = tmp_path / "twins.xlsx"
-    path.write_bytes(rewrite(source, replace={"xl/workbook.xml": book.replace('name="Calc"', 'name="INPUTS"').encode()}))
+    twins = book.replace('name="Calc"', 'name="INPUTS"')
+    path.write_bytes(rewrite(source, replace={"xl/workbook.xml": twins.encode()}))
     package = open_workbook(path)
     assert list(package.sheets) == ["Inputs", "It's costs", "Costs"]
     assert package.unread == ["sheet 'INPUTS': another sheet has the same name (sheet names are clipped to 31 "
