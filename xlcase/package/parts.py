@@ -4,7 +4,7 @@ The parts are found by following the package's relationships, and each is parsed
 stream (xlcase.package.scan). What cannot be read is left out with a note in
 `WorkbookPackage.unread` (reported as XC007) instead of refusing the workbook: a veryHidden
 legacy sheet without a part (`r:id=""`), a relationship to a missing part, a part named twice.
-Everything kept grows with the file's tags, and what could still grow faster is capped: merged
+Everything kept grows with the file's XML elements, and what could still grow faster is capped: merged
 ranges, relationships, sheet entries, cell formats, listed notes and external links. Names
 longer than Excel allows are clipped (sheets to 31 characters; tables, columns and defined
 names to 255), and table columns beyond the table's range are not kept.
@@ -92,7 +92,7 @@ def read_package(path: Path, archive: Archive) -> WorkbookPackage:
         )
     has_macros = _has_macros(archive)
     notes = _Notes()
-    package_rels = _rels(archive, "", notes)
+    package_rels = _rels(archive, "", notes, ("/officeDocument", "/custom-properties"))
     book_part = _target(package_rels, "/officeDocument") or DEFAULT_WORKBOOK_PART
     if not archive.has(book_part):
         raise UnreadableWorkbookError(_not_a_workbook(archive))
@@ -100,11 +100,11 @@ def read_package(path: Path, archive: Archive) -> WorkbookPackage:
     warnings: list[str] = []
     if has_macros:
         warnings.append("the workbook contains macros: they were ignored (never run, never kept)")
-    book = _read_book(archive, book_part, notes)
-    book_rels = _rels(archive, book_part, notes)
+    book = _read_book(archive, book_part)
+    book_rels = _rels(archive, book_part, notes, (*_SHEET_TYPES, "/sharedStrings", "/styles", "/externalLink"))
     strings = _shared_strings(archive, book_rels, book_part, notes)
     date_styles = _date_styles(archive, book_rels, book_part, notes)
-    parts_by_id = {rel.id: rel.target for rel in book_rels if rel.type.endswith("/worksheet")}
+    parts_by_id = {rel.id: rel.target for rel in book_rels if rel.type.endswith(_SHEET_TYPES)}
     sheet_reader = _Sheets(strings, date_styles)
 
     sheets: dict[str, Sheet] = {}
@@ -175,27 +175,29 @@ def _has_macros(archive: Archive) -> bool:
     """VBA projects and Excel 4.0 macro sheets, found by part name or content type."""
     if any(name.endswith("vbaproject.bin") for name in archive.names()):
         return True
-    found = []
+    found = False
 
     def content_type(attrs: dict[str, str], _text: str) -> None:
+        nonlocal found
         declared = attrs.get("ContentType", "").lower()
         if "macro" in declared or "vbaproject" in declared:
-            found.append(declared)
+            found = True
+            raise StopScan
 
     record = Record(content_type)
     scan(archive.xml(CONTENT_TYPES_PART, "the package"), CONTENT_TYPES_PART, {"Default": record, "Override": record})
-    return bool(found)
+    return found
 
 
 # --- relationships -----------------------------------------------------------------------
 
-_READ_TYPES = ("/officeDocument", "/worksheet", "/sharedStrings", "/styles", "/custom-properties", "/table",
-               "/externalLink", "/externalLinkPath")  # the relationship types followed here
+_SHEET_TYPES = ("/worksheet", "/chartsheet", "/dialogsheet", "/xlMacrosheet", "/xlIntlMacrosheet")
 
 
-def _rels(archive: Archive, part: str, notes: _Notes) -> list[_Rel]:
-    """The relationships of a part ("" for the package) that are followed here, targets resolved
-    to part names; at most MAX_RELATIONSHIPS of them."""
+def _rels(archive: Archive, part: str, notes: _Notes, types: tuple[str, ...], external: bool = False) -> list[_Rel]:
+    """The relationships of a part ("" for the package) of the types that are followed, and every
+    external one if asked, targets resolved to part names; at most MAX_RELATIONSHIPS of them (a
+    sheet's thousands of hyperlinks are not kept, so they cannot push its tables out)."""
     folder, name = posixpath.split(part)
     rels_part = posixpath.join(folder, "_rels", f"{name}.rels")
     if not archive.has(rels_part):
@@ -206,17 +208,17 @@ def _rels(archive: Archive, part: str, notes: _Notes) -> list[_Rel]:
     def relationship(attrs: dict[str, str], _text: str) -> None:
         nonlocal dropped
         rel_type = attrs.get("Type", "")
-        if not rel_type.endswith(_READ_TYPES):
+        is_external = attrs.get("TargetMode") == "External"
+        if not (rel_type.endswith(types) or (external and is_external)):
             return
         if len(found) == MAX_RELATIONSHIPS:
             dropped += 1
             return
         target = attrs.get("Target", "")
-        external = attrs.get("TargetMode") == "External"
-        if not external:
+        if not is_external:
             target = unquote(target).replace("\\", "/")
             target = target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        found.append(_Rel(attrs.get("Id", ""), rel_type, target, external))
+        found.append(_Rel(attrs.get("Id", ""), rel_type, target, is_external))
 
     try:
         data = archive.xml(rels_part, show(part or "the package"))
@@ -261,7 +263,7 @@ class _Book:
     date1904: bool
 
 
-def _read_book(archive: Archive, book_part: str, notes: _Notes) -> _Book:
+def _read_book(archive: Archive, book_part: str) -> _Book:
     book = _Book([], 0, {}, False)
 
     def sheet(attrs: dict[str, str], _text: str) -> None:
@@ -398,24 +400,25 @@ def _read_sheet(sheets: _Sheets, name: str, part: str, data: bytes) -> Sheet:
     raw: str | None = None
     formula: str | None = None
     shared: str | None = None  # the si of a shared formula's f
+    child = ""  # the open child of the open cell: "v", "f", "is", or "" for another element
     buffer: list[str] | None = None  # text being collected: of a v, an f, or an inline string's t
     inline: list[str] | None = None  # the t texts of an inline string (is)
     run_depth = 0  # depth of an open r inside an is
 
     def start(tag: str, attrs: dict[str, str]) -> None:
-        nonlocal depth, section, in_row, row, col, digits, cell, has_content, raw, formula, shared, buffer
+        nonlocal depth, section, in_row, row, col, digits, cell, has_content, raw, formula, shared, child, buffer
         nonlocal inline, run_depth
         depth += 1
         if depth == 5:
             if cell is not None:
                 has_content = True
-                found = tags.get(tag)
-                if found == "v":
+                child = tags.get(tag, "")
+                if child == "v":
                     buffer = []
-                elif found == "f":
+                elif child == "f":
                     buffer = []
                     shared = attrs.get("si") if attrs.get("t") == "shared" else None
-                elif found == "is":
+                elif child == "is":
                     inline = []
         elif depth == 4:
             if in_row and tags.get(tag) == "c":
@@ -461,22 +464,21 @@ def _read_sheet(sheets: _Sheets, name: str, part: str, data: bytes) -> Sheet:
                 seen.add(found)
 
     def end(tag: str) -> None:
-        nonlocal depth, section, in_row, cell, raw, formula, buffer, inline, run_depth
+        nonlocal depth, section, in_row, cell, raw, formula, child, buffer, inline, run_depth
         ended = depth
         depth -= 1
         if ended == 5:
-            if cell is not None and buffer is not None:
-                found = tags.get(tag)
-                if found == "v":
-                    raw = "".join(buffer)
-                elif found == "f":
-                    formula = "".join(buffer)
-                    if shared is not None:
-                        formula = sheets.shared_formulas.text(name, shared, formula, cell[0])
-                buffer = None
-            if inline is not None and tags.get(tag) == "is":
-                raw = "".join(inline)
+            if child == "v":
+                raw = "".join(buffer)  # type: ignore[arg-type]
+            elif child == "f":
+                formula = "".join(buffer)  # type: ignore[arg-type]
+                if shared is not None and cell is not None:
+                    formula = sheets.shared_formulas.text(name, shared, formula, cell[0])
+            elif child == "is":
+                raw = "".join(inline)  # type: ignore[arg-type]
                 inline = None
+            child = ""
+            buffer = None
         elif ended == 4:
             if cell is not None:
                 if has_content:  # an empty cell (styled, no value or formula): nothing to keep
@@ -589,8 +591,8 @@ class _SharedFormulas:
 def _read_tables(archive: Archive, sheet: str, sheet_part: str, notes: _Notes) -> list[TableDef]:
     """The Excel Tables a sheet's relationships point at (a missing table part is a note)."""
     found = []
-    for rel in _rels(archive, sheet_part, notes):
-        if not rel.type.endswith("/table") or rel.external:
+    for rel in _rels(archive, sheet_part, notes, ("/table",)):
+        if rel.external:
             continue
         try:
             data = archive.xml(rel.target, f"sheet {show(sheet)}")
@@ -640,7 +642,7 @@ def _external_links(archive: Archive, book_rels: list[_Rel], notes: _Notes) -> t
     for rel in book_rels:
         if rel.type.endswith("/externalLink") and not rel.external and rel.target.lower() not in seen:
             seen.add(rel.target.lower())
-            targets = [link.target for link in _rels(archive, rel.target, notes) if link.external]
+            targets = [link.target for link in _rels(archive, rel.target, notes, (), external=True)]
             links.extend(targets or [rel.target])
             if len(links) > MAX_LISTED:
                 return links[:MAX_LISTED], True
