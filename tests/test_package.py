@@ -597,3 +597,23 @@ def test_surrogate_escapes_make_their_character_and_lone_ones_a_replacement() ->
 def test_the_element_budget_can_be_tightened(saved_path: Path) -> None:
     with pytest.raises(UnreadableWorkbookError, match="more than 100 elements"):
         open_workbook(saved_path, Limits(max_xml_elements=100))
+
+
+def test_a_chart_sheet_is_a_sheet_without_cells(tmp_path: Path) -> None:
+    """Sheets of every kind are followed (chart sheets, not only worksheets), and hyperlinks do not count
+    against the relationships kept."""
+    from openpyxl.chart import BarChart, Reference
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for number in range(5):
+        sheet.append([number, number * number])
+    sheet["A7"] = "link"
+    sheet["A7"].hyperlink = "https://example.org"
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=5))
+    book.create_chartsheet("Chart").add_chart(chart)
+    book.save(tmp_path / "chart.xlsx")
+    package = open_workbook(tmp_path / "chart.xlsx")
+    assert list(package.sheets) == ["Sheet", "Chart"] and package.sheets["Chart"].cells == {}
+    assert package.unread == [] and package.sheets["Sheet"].cell("B5").value == 16

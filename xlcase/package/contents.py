@@ -50,7 +50,7 @@ class Cell(NamedTuple):
 
 @dataclass
 class Sheet:
-    """A sheet's cells by (row, col) and its merged ranges (at most MAX_MERGED_RANGES are kept)."""
+    """A sheet's cells by (row, col) and its merged ranges (the first 100,000 of a workbook are kept)."""
 
     name: str
     cells: dict[tuple[int, int], Cell]
