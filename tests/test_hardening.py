@@ -13,12 +13,14 @@ import warnings
 import zipfile
 from pathlib import Path
 
+import hostile
 import pytest
+from hostile import HOSTILE_CASES, member, rewrite
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hostile import HOSTILE_CASES, member, rewrite
 from xlcase.api import new_workbook
+from xlcase.package import MAX_TABLE_ROWS, Limits
 from xlcase.validation import expand_paths, validate_workbook
 
 ROOT = Path(__file__).parent.parent
@@ -339,3 +341,205 @@ def test_crafted_values_give_findings_not_crashes(tmp_path, workbook_bytes, name
     assert report["readable"] and "XC000" not in codes, codes
     if rule:
         assert rule in codes
+
+
+# -- work bounded by the file (issue 9): each class that once cost more than its size ----------------
+#
+# Each test builds its file (tests/hostile.py), runs the real command in a child, and checks the answer,
+# the bounds, that nothing was printed as a traceback and that the input is unchanged. The bound on time
+# is CPU time, the work done; wall time is also bounded, more loosely, because this machine's two cores
+# are shared by several runs at once (a load of 8 makes wall time three times the CPU time).
+
+WALL_LIMIT = 3 * SECONDS_LIMIT
+
+
+def validate_bounded(path: Path, *extra: str) -> tuple[dict, subprocess.CompletedProcess[str]]:
+    """`xlcase validate PATH --format json` in a capped child, checked for bounds and harm; its report."""
+    before = sha256(path)
+    start = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done, seconds, peak_kb = run_limited("validate", str(path), "--format", "json", *extra)
+    end = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (end.ru_utime + end.ru_stime) - (start.ru_utime + start.ru_stime)
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert sha256(path) == before, "the input must not change"
+    assert cpu < SECONDS_LIMIT, f"{cpu:.1f} s of CPU"
+    assert seconds < WALL_LIMIT, f"{seconds:.1f} s"
+    assert peak_kb < MEMORY_LIMIT_KB, f"{peak_kb // 1024} MB"
+    report = json.loads(done.stdout)
+    assert "XC000" not in [f["rule"] for f in report.get("findings", [])], report["findings"][:3]
+    return report, done
+
+
+def found(report: dict, rule: str) -> list[dict]:
+    return [f for f in report["findings"] if f["rule"] == rule]
+
+
+def test_number_text_of_thousands_of_spaces_is_a_wrong_type_at_its_cell(tmp_path):
+    """A money cell of 32,000 spaces and a letter took minutes (a backtracking regular expression)."""
+    path = hostile.number_text_spaces(tmp_path)
+    report, _ = validate_bounded(path)
+    costs = hostile.table_place(hostile.example_workbook(), "Costs")
+    assert {(f["sheet"], f["cell"]) for f in found(report, "XC102")} == {
+        ("Costs", costs.ref(1, header)) for header in ("Year 1", "Year 2", "Year 3")}
+    assert all(len(f["value"]) <= 200 for f in found(report, "XC102")), "long cell text is clipped in findings"
+
+
+@pytest.mark.parametrize("build", [hostile.stretched_table, hostile.stretched_table_duplicate_columns])
+def test_a_table_stretched_to_the_last_row_reads_only_its_cells(tmp_path, build):
+    """206 columns declared down to row 1,048,576 once built a million rows (6.6 GB, or a CPU hang when
+    the column names repeat); the one far cell is read where it is, and repeated names read their first column."""
+    report, _ = validate_bounded(build(tmp_path))
+    assert report["readable"] is True
+    cells = {f["cell"] for f in found(report, "XC101") if f["sheet"] == "Costs"}
+    assert any(cell.endswith(str(hostile.LAST_ROW)) for cell in cells), cells
+    example = tmp_path / "example.xlsx"
+    example.write_bytes(hostile.example_workbook())
+    expected = validate_workbook(example).to_dict()["results"]["options"]
+    assert [o["npv"] for o in report["results"]["options"]] == [o["npv"] for o in expected]
+
+
+def test_hundreds_of_thousands_of_merged_ranges_are_bounded(tmp_path):
+    """900,000 merged ranges (2,000,000 gave 4 GB): the first 20 across the table are listed, the
+    rest counted, and those past the workbook's 100,000 are a part-not-read note."""
+    report, _ = validate_bounded(hostile.many_merges(tmp_path, 900_000))
+    merged = found(report, "XC004")
+    assert len(merged) == 21 and all(f["sheet"] == "Costs" for f in merged)
+    assert "10 more merged ranges cross the Costs table" in merged[-1]["message"]
+    assert any("merged ranges beyond the first 100,000" in f["message"] for f in found(report, "XC007"))
+
+
+def test_long_names_are_clipped_and_never_repeated_into_reports(tmp_path):
+    """A 12 MB sheet name on 20 findings made a 252 MB JSON report (and a 779 MB HTML one)."""
+    path = hostile.long_names(tmp_path)
+    report, done = validate_bounded(path)
+    assert len(done.stdout) < 100_000
+    bad = found(report, "XC102")
+    assert len(bad) == hostile.LONG_NAME_FINDINGS
+    assert {f["sheet"] for f in bad} == {bad[0]["sheet"]} and len(bad[0]["sheet"]) == 31
+    assert bad[0]["sheet"].startswith("Costs ")
+    assert all(len(f["message"]) < 300 for f in report["findings"])
+    html, _, _ = run_limited("validate", str(path), "--format", "html")
+    assert "Traceback" not in html.stderr and len(html.stdout) < 200_000
+
+
+def test_a_year_header_of_5000_digits_is_a_column_beyond_the_appraisal(tmp_path):
+    """Converting it to a number raised ValueError (Python refuses over 4,300 digits): XC000, unreadable."""
+    report, _ = validate_bounded(hostile.year_digits(tmp_path))
+    assert report["readable"] is True
+    beyond = found(report, "XC003")
+    assert len(beyond) == 1 and "beyond the" in beyond[0]["message"] and len(beyond[0]["message"]) < 300
+
+
+@pytest.mark.parametrize("build", [hostile.bracketed_number_format, hostile.repeated_sheet_part])
+def test_work_that_once_grew_faster_than_the_file_is_linear(tmp_path, build):
+    """A number format of 200,000 unclosed brackets (85 s, quadratic), and 300,000 sheet entries naming
+    one part (58 s: a parse each): read once, in bounded time."""
+    report, _ = validate_bounded(build(tmp_path))
+    assert report["readable"] is True
+    assert report["results"]["options"], "the rest of the workbook is still appraised"
+    if build is hostile.repeated_sheet_part:
+        notes = found(report, "XC007")
+        assert len(notes) == 21 and "more parts or entries were not read" in notes[-1]["message"]
+
+
+def test_the_largest_workbook_under_the_element_limit_reads_within_bounds(tmp_path):
+    """One sheet of as many cells as the element budget allows (64 MB of the same cells took 67 s and
+    2.4 GB): read whole, within the time and memory bounds."""
+    own = hostile.book_elements(hostile.example_workbook()) + 100  # the book itself, and the added sheet's frame
+    cells = (Limits().max_xml_elements - own) // 2  # two elements a cell (c and v)
+    path = hostile.dense_sheet(tmp_path, cells=cells, name="dense_at_limit.xlsx")
+    report, _ = validate_bounded(path)
+    assert report["readable"] is True and report["results"]["options"]
+
+
+def test_a_table_longer_than_the_row_cap_is_read_to_the_cap_and_says_so(tmp_path):
+    """Rows past MAX_TABLE_ROWS are not read (XC006); a real large case (10,000 rows) reads whole."""
+    from xlcase.reader import read_workbook
+
+    long = hostile.many_table_rows(tmp_path, MAX_TABLE_ROWS + 5_000)
+    report, _ = validate_bounded(long)
+    capped = found(report, "XC006")
+    assert len(capped) == 1 and capped[0]["severity"] == "warning"
+    assert f"{MAX_TABLE_ROWS + 4_995:,} rows" in capped[0]["message"] and f"first {MAX_TABLE_ROWS:,}" in capped[0][
+        "message"]
+    assert len(read_workbook(long).case.alternative_sources) == MAX_TABLE_ROWS
+    large = hostile.many_table_rows(tmp_path, 10_000)
+    report, _ = validate_bounded(large)
+    assert not found(report, "XC006")
+    assert len(read_workbook(large).case.alternative_sources) == 10_000 - 5  # the example's own 5 rows stay blank
+
+
+def test_parts_that_cannot_be_read_are_findings_and_the_rest_is_validated(tmp_path):
+    """A veryHidden legacy sheet with r:id="", a sheet and a table whose parts are missing refused the whole
+    workbook (XC001); now each is an XC007 warning saying what and why."""
+    report, done = validate_bounded(hostile.unread_parts(tmp_path))
+    assert report["readable"] is True and report["results"]["options"]
+    notes = [f["message"] for f in found(report, "XC007")]
+    assert len(notes) == 3
+    assert any("'Legacy' (veryHidden)" in n and "r:id is empty" in n for n in notes)
+    assert any("'Lost'" in n and "missing" in n for n in notes)
+    assert any("table of sheet 'Costs'" in n and "gone.xml" in n and "missing" in n for n in notes)
+    assert all(f["severity"] == "warning" for f in found(report, "XC007"))
+
+
+def test_escaped_characters_outside_the_bmp_read_as_themselves(tmp_path):
+    """Excel writes an emoji as the _xHHHH_ escapes of its two surrogates: they became two U+FFFD."""
+    from xlcase.reader import read_workbook
+
+    path = hostile.astral_escapes(tmp_path)
+    validate_bounded(path)
+    owners = [risk.owner for risk in read_workbook(path).case.risks[:2]]
+    assert owners == ["Ward manager \U0001F600", "Matron \ufffd alone"]
+
+
+def test_an_unreadable_cell_in_a_text_list_loses_only_that_cell(tmp_path):
+    """An error value in a one-column list left a None the model refused, round after round, until the
+    reader returned an empty case without a word: every value of the workbook was lost."""
+    from xlcase.reader import read_workbook
+
+    path = hostile.error_in_text_list(tmp_path)
+    report, _ = validate_bounded(path)
+    assert [(f["rule"], f["sheet"]) for f in report["findings"] if f["severity"] == "error"] == [("XC104", "Workforce")]
+    case = read_workbook(path).case
+    assert case.title and len(case.costs) == 22
+
+
+def test_a_case_the_reader_cannot_repair_is_reported_not_silently_empty(tmp_path, monkeypatch):
+    """The last resort (an empty case after MAX_REPAIR_ROUNDS) now says so, as XC000."""
+    import openpyxl
+
+    import xlcase.reader
+    from xlcase.reader import read_workbook
+
+    source = tmp_path / "score.xlsx"
+    source.write_bytes(hostile.example_workbook())
+    book = openpyxl.load_workbook(source)
+    _table_cell(book, "Risks", 1, "Likelihood").value = 7  # the model refuses a score above 5
+    book.save(source)
+    monkeypatch.setattr(xlcase.reader, "MAX_REPAIR_ROUNDS", 0)  # no repair at all: the last resort at once
+    submission = read_workbook(source)
+    assert submission.case.title is None
+    assert [p.rule for p in submission.problems if p.rule == "XC000"] == ["XC000"]
+    assert "empty case" in next(p.message for p in submission.problems if p.rule == "XC000")
+
+
+def _old_parse_number_text(text: str) -> float | None:
+    """The regular-expression parser the reader had before (cubic on runs of spaces): the oracle."""
+    import re
+
+    bracketed = re.match(r"^\s*\((.*)\)\s*$", text)
+    negative = bool(bracketed)
+    match = re.match(r"^\s*(-)?\s*£?\s*(-)?([0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)\s*(%)?\s*$",
+                     bracketed.group(1) if bracketed else text)
+    if not match:
+        return None
+    number = float(match.group(3).replace(",", "")) / (100 if match.group(4) else 1)
+    return -number if match.group(1) or match.group(2) or negative else number
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="-£ ()120,.%\n\t\u00a0a", max_size=12))
+def test_the_linear_number_parser_reads_exactly_what_the_old_one_did(text):
+    from xlcase.reader import parse_number_text
+
+    assert parse_number_text(text) == _old_parse_number_text(text)

@@ -14,6 +14,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from hostile import EXTERNAL_TARGET, HOSTILE_CASES, SECRET_FILE, rewrite
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.packaging.custom import IntProperty, StringProperty
@@ -23,7 +25,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, from_excel
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table
 
-import xlcase.package
+import xlcase.package.parts
 from xlcase.errors import UnreadableWorkbookError
 from xlcase.package import Cell, Limits, TableDef, open_workbook, serial_to_date
 
@@ -199,11 +201,12 @@ def test_tables_by_name_and_their_data_rows(package) -> None:
     assert package.table("COSTS") == expected
     assert package.table("Benefits") is None
     rows = package.table_rows("costs")
-    assert [{header: c and c.value for header, c in row.items()} for row in rows] == [
+    assert [{header: c.value for header, c in row.items()} for row in rows] == [  # the cells there are
         {"Option": "O1", "Category": "training", "Amount": 45000.0, "Start": APRIL_2027},
-        {"Option": "O1", "Category": None, "Amount": 1000.0, "Start": APRIL_2027 + 366},
-        {"Option": "O2", "Category": "backfill", "Amount": 250.5, "Start": None},
+        {"Option": "O1", "Amount": 1000.0, "Start": APRIL_2027 + 366},
+        {"Option": "O2", "Category": "backfill", "Amount": 250.5},
     ]
+    assert package.count_table_rows("Costs") == 3
     assert rows[0]["Start"] == cell("D2", APRIL_2027, is_date=True)
     with pytest.raises(KeyError):
         package.table_rows("Benefits")
@@ -323,7 +326,7 @@ def test_excel_style_strings_formats_namespaces_and_shared_formulas(tmp_path: Pa
 
 
 def test_shared_formulas_past_the_budget_keep_the_masters_text(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(xlcase.package, "TRANSLATION_BUDGET_CHARS", 10)
+    monkeypatch.setattr(xlcase.package.parts, "TRANSLATION_BUDGET_CHARS", 10)
     path = tmp_path / "excel.xlsx"
     path.write_bytes(excel_style_package())
     package = open_workbook(path)
@@ -493,3 +496,124 @@ def test_reads_what_libreoffice_saves(openpyxl_path: Path, tmp_path: Path) -> No
     assert package.resolve("DiscountRate") == ("Inputs", "A2")
     assert package.resolve("Quoted") == ("It's costs", "C5")
     assert package.custom_properties["xlcase.template"] == "ap-business-case"
+
+
+# -- issue 9: what other producers write, names, and work that grows with counts ----------------------
+
+
+def test_backslash_member_names_read_as_other_readers_read_them(hostile_folder: Path) -> None:
+    """Some producers name members with Windows backslashes; Excel, LibreOffice and openpyxl accept them."""
+    from hostile import backslash_members, base_workbook
+
+    package = open_workbook(backslash_members(hostile_folder))
+    reference = hostile_folder / "slashes.xlsx"
+    reference.write_bytes(base_workbook())
+    assert package.sheets == open_workbook(reference).sheets
+    assert package.sheets["Inputs"].cell("B1").value == 0.035
+
+
+def test_parts_not_read_are_listed_and_the_rest_is_read(hostile_folder: Path) -> None:
+    from hostile import unread_parts
+
+    package = open_workbook(unread_parts(hostile_folder))
+    assert "Legacy" not in package.sheets and "Lost" not in package.sheets and "Costs" in package.sheets
+    assert package.table("Costs") is not None
+    assert [note.split(":")[0] for note in package.unread] == [
+        "a table of sheet 'Costs'", "sheet 'Legacy' (veryHidden)", "sheet 'Lost'"]
+
+
+def test_names_longer_than_excel_allows_are_clipped_and_still_resolve(tmp_path: Path) -> None:
+    """A sheet name of 40 characters (openpyxl writes them, Excel refuses them) is read as its first 31,
+    and a defined name that refers to it resolves to the clipped name; table names stop at 255."""
+    long_title = "Costs and benefits of the option O2 (revised)"
+    book = openpyxl.Workbook()
+    with pytest.warns(UserWarning):
+        book.active.title = long_title
+    sheet = book.active
+    sheet.append(["Option", "Amount"])
+    sheet.append(["O1", 5])
+    sheet.add_table(Table(displayName="T" + "x" * 300, ref="A1:B2"))
+    book.defined_names["Amount"] = DefinedName("Amount", attr_text=f"'{long_title}'!$B$2")
+    book.save(tmp_path / "long.xlsx")
+    package = open_workbook(tmp_path / "long.xlsx")
+    assert list(package.sheets) == [long_title[:31]]
+    assert package.resolve("Amount") == (long_title[:31], "B2")
+    assert [len(name) for name in package.tables] == [255]
+
+
+def test_sheets_with_the_same_name_read_only_the_first(tmp_path: Path) -> None:
+    """Excel refuses two sheets whose names differ only in case; which one would a reviewer see?"""
+    source = write_openpyxl_workbook(tmp_path / "case.xlsx").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(source)) as archive:
+        book = archive.read("xl/workbook.xml").decode()
+    path = tmp_path / "twins.xlsx"
+    twins = book.replace('name="Calc"', 'name="INPUTS"')
+    path.write_bytes(rewrite(source, replace={"xl/workbook.xml": twins.encode()}))
+    package = open_workbook(path)
+    assert list(package.sheets) == ["Inputs", "It's costs", "Costs"]
+    assert package.unread == ["sheet 'INPUTS': another sheet has the same name (sheet names are clipped to 31 "
+                              "characters)"]
+
+
+def test_table_rows_visit_only_the_cells_there_are() -> None:
+    """A table declared down to Excel's last row with repeated and empty headers: each row that holds a
+    cell, once; a repeated header reads its first (leftmost) column; the count is of such rows."""
+    def at(ref: str, value: str) -> Cell:
+        return cell(ref, value, kind="s")
+
+    cells = [at("A2", "O1"), at("B2", "ignored: a repeated header"), at("C2", "no header"),
+             at("A1048576", "far"), at("D9", "outside the table")]
+    sheet = xlcase.package.Sheet("Data", {(c.row, c.col): c for c in cells}, [])
+    table = TableDef("T", "Data", "A1:C1048576", ["Option", "Option", ""], 1, 0)
+    package = xlcase.package.WorkbookPackage(Path("x.xlsx"), {"Data": sheet}, {"T": table}, {}, {}, False, [],
+                                             False)
+    rows = package.table_rows("t")
+    assert [{header: c.value for header, c in row.items()} for row in rows] == [
+        {"Option": "O1", "": "no header"}, {"Option": "far"}]
+    assert package.count_table_rows("T") == 2
+    assert package.table_rows("T", limit=1) == rows[:1]
+
+
+def _old_is_date_code(code: str) -> bool:
+    """The regular expressions the date-format test had before (quadratic on unclosed brackets): the oracle."""
+    noise = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.', "", code)
+    return re.search(r"[dmyhs]", noise, re.IGNORECASE) is not None
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet='"[]\\_*dMyhS0#,. \n', max_size=12))
+def test_the_linear_date_format_test_agrees_with_the_old_one(code: str) -> None:
+    assert xlcase.package.parts.is_date_code(code) == _old_is_date_code(code)
+
+
+def test_surrogate_escapes_make_their_character_and_lone_ones_a_replacement() -> None:
+    unescape = xlcase.package.parts.unescape
+    assert unescape("_xD83D__xDE00_ and _x0041_") == "\U0001F600 and A"
+    assert unescape("_xD83D_ _xDE00_x") == "\ufffd \ufffdx"  # not adjacent: each alone
+    assert unescape("_xDE00__xD83D_") == "\ufffd\ufffd"  # the wrong order is no pair
+    assert unescape("_x005F_x0041_ _xZZZZ_ _x12") == "_x0041_ _xZZZZ_ _x12"
+
+
+def test_the_element_budget_can_be_tightened(saved_path: Path) -> None:
+    with pytest.raises(UnreadableWorkbookError, match="more than 100 elements"):
+        open_workbook(saved_path, Limits(max_xml_elements=100))
+
+
+def test_a_chart_sheet_is_a_sheet_without_cells(tmp_path: Path) -> None:
+    """Sheets of every kind are followed (chart sheets, not only worksheets), and hyperlinks do not count
+    against the relationships kept."""
+    from openpyxl.chart import BarChart, Reference
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for number in range(5):
+        sheet.append([number, number * number])
+    sheet["A7"] = "link"
+    sheet["A7"].hyperlink = "https://example.org"
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=5))
+    book.create_chartsheet("Chart").add_chart(chart)
+    book.save(tmp_path / "chart.xlsx")
+    package = open_workbook(tmp_path / "chart.xlsx")
+    assert list(package.sheets) == ["Sheet", "Chart"] and package.sheets["Chart"].cells == {}
+    assert package.unread == [] and package.sheets["Sheet"].cell("B5").value == 16

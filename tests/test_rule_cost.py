@@ -68,5 +68,6 @@ def test_a_sheet_name_of_twelve_megabytes_is_not_repeated_in_the_reports(tmp_pat
         size = out.stat().st_size
         assert size < REPORT_BYTES_LIMIT, (fmt, size)
         text = out.read_text(encoding="utf-8")
-        assert "(11,999,900 more characters)" in text  # the name is clipped, and says so
+        longest_word = max((len(word) for word in text.split()), default=0)
+        assert longest_word < 500, (fmt, longest_word)  # the name is read clipped (Excel's 31 characters)
         assert text.count("risk R15 has no owner") == 1

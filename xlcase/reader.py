@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,16 @@ from pydantic import ValidationError
 from xlcase.casefile import expected_text, key_path
 from xlcase.findings import Finding
 from xlcase.model import MAX_APPRAISAL_YEARS, Case
-from xlcase.package import Cell, Limits, WorkbookPackage, column_letters, open_workbook, serial_to_date, split_range
+from xlcase.package import (
+    MAX_TABLE_ROWS,
+    Cell,
+    Limits,
+    WorkbookPackage,
+    column_letters,
+    open_workbook,
+    serial_to_date,
+    split_range,
+)
 from xlcase.template import (
     DEFAULT_TEMPLATE,
     TEMPLATE_PROPERTY,
@@ -32,13 +42,14 @@ from xlcase.template import (
 )
 
 Path_ = tuple[str | int, ...]
-_MONEY_TEXT = re.compile(r"^\s*(-)?\s*£?\s*(-)?([0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)\s*(%)?\s*$")
-_BRACKETED = re.compile(r"^\s*\((.*)\)\s*$")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y", "%d-%m-%Y", "%d.%m.%Y")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # one character class: linear
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
+_ASCII_DIGITS = frozenset("0123456789")
 MAX_REPAIR_ROUNDS = 5
+MAX_MERGE_FINDINGS = 20  # XC004 findings listed per table; the rest are counted in one more
+MAX_VALUE_CHARS = 200  # a cell's text shown in a finding is clipped to this
 
 
 @dataclass(frozen=True)
@@ -102,10 +113,13 @@ class _Reader:
         self.package = package
         self.problems: list[Finding] = []
         self.locations: dict[Path_, Location] = {}
+        self.merged_boxes: dict[str, list[tuple[int, int, int, int]]] = {}
         self.name, self.version = self._template_identity()
         self.template = self._template()
 
     def read(self) -> Submission:
+        for note in self.package.unread:
+            self._problem("XC007", "warning", f"part not read: {note}", None, None, "file")
         data: dict[str, Any] = {}
         for sheet in self.template.sheets:
             for block in sheet.blocks:
@@ -171,17 +185,25 @@ class _Reader:
         self.locations[path] = Location(found.sheet, first_cell)
         columns = self._match_columns(table, found.columns, found.sheet, first_cell)
         self._check_merged(table, found.sheet, found.ref)
-        (top, left), _ = split_range(found.ref)
-        letters = {header: column_letters(left + i) for i, header in enumerate(found.columns)}
+        (_, left), _ = split_range(found.ref)
+        letters: dict[str, str] = {}
+        for i, header in enumerate(found.columns):
+            letters.setdefault(header, column_letters(left + i))  # a repeated header: the first column is read
+        rows = self.package.table_rows(table.name)
+        if len(rows) == MAX_TABLE_ROWS and (total := self.package.count_table_rows(table.name)) > MAX_TABLE_ROWS:
+            self._problem("XC006", "warning", f"the {table.name} table has {total:,} rows with values; only the "
+                          f"first {MAX_TABLE_ROWS:,} were read and checked", found.sheet, first_cell, "file", total)
         items: list[Any] = []
-        for offset, row in enumerate(self.package.table_rows(table.name)):
+        for row in rows:
             cells = {header: row.get(header) for header in columns}
             if all(_blank(c) for c in cells.values()):
                 continue
             index = len(items)
-            number = top + found.header_rows + offset
+            number = next(iter(row.values())).row
             refs = {header: f"{letters[header]}{number}" for header in columns}
             item = self._read_row(table, columns, cells, refs, path + (index,), found.sheet)
+            if item is None and table.is_text_list:
+                continue  # a one-column list whose cell could not be read (reported at its cell)
             self.locations[path + (index,)] = Location(found.sheet, f"{letters[found.columns[0]]}{number}")
             items.append(item)
         if items:
@@ -192,13 +214,13 @@ class _Reader:
         by_header = {c.header.strip().casefold(): c for c in table.inputs if c.type != "years"}
         matched: dict[str, Column | int] = {}
         for header in headers:
-            year = _year_index(header, table)
+            year = year_of(header, table)
             if year is not None and year >= MAX_APPRAISAL_YEARS:
-                self._problem("XC003", "error", f"the {table.name} table has a column headed {header!r}, beyond "
-                              f"the {MAX_APPRAISAL_YEARS} years an appraisal may have; it was not read",
+                self._problem("XC003", "error", f"the {table.name} table has a column headed {_shown(header)}, "
+                              f"beyond the {MAX_APPRAISAL_YEARS} years an appraisal may have; it was not read",
                               sheet, anchor, table.section, header)
             elif year is not None:
-                matched[header] = year
+                matched.setdefault(header, year)
             elif header.strip().casefold() in by_header:
                 matched[header] = by_header[header.strip().casefold()]
         seen = {c.header for c in matched.values() if isinstance(c, Column)}
@@ -209,10 +231,21 @@ class _Reader:
         return matched
 
     def _check_merged(self, table: Table, sheet: str, ref: str) -> None:
-        for merged in self.package.sheets[sheet].merged:
-            if _overlaps(merged, ref):
-                self._problem("XC004", "warning", f"cells {merged} are merged across the {table.name} table; "
-                              "only the first cell's value is read", sheet, merged.split(":")[0], table.section)
+        """XC004 for merged ranges that cross a table: the first MAX_MERGE_FINDINGS, then a count."""
+        crossing = _crossing(self._merged_boxes(sheet), ref)
+        for merged in crossing[:MAX_MERGE_FINDINGS]:
+            self._problem("XC004", "warning", f"cells {merged} are merged across the {table.name} table; "
+                          "only the first cell's value is read", sheet, merged.split(":")[0], table.section)
+        if len(crossing) > MAX_MERGE_FINDINGS:
+            self._problem("XC004", "warning", f"{len(crossing) - MAX_MERGE_FINDINGS:,} more merged ranges cross the "
+                          f"{table.name} table (only the first {MAX_MERGE_FINDINGS} are listed)", sheet,
+                          ref.split(":")[0], table.section)
+
+    def _merged_boxes(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """A sheet's merged ranges as (top, left, bottom, right), parsed once (what is not a range is left out)."""
+        if sheet not in self.merged_boxes:
+            self.merged_boxes[sheet] = list(_boxes(self.package.sheets[sheet].merged))
+        return self.merged_boxes[sheet]
 
     def _read_row(self, table: Table, columns: dict[str, Column | int], cells: dict[str, Cell | None],
                   refs: dict[str, str], path: Path_, sheet: str) -> Any:
@@ -340,6 +373,10 @@ class _Reader:
                                   where.sheet if where else None, where.cell if where else None, section,
                                   error.get("input"))
                     _unset(data, loc)
+        self._problem("XC000", "error", f"the workbook's values could not be read into a business case (still "
+                      f"refused after {MAX_REPAIR_ROUNDS} rounds of leaving out what the model refused), so every "
+                      "check below ran on an empty case; please report this to the xlcase maintainers",
+                      None, None, "file")
         return Case()
 
     def _describe(self, loc: Path_) -> str:
@@ -366,35 +403,61 @@ class _Reader:
 
     def _problem(self, rule: str, severity: str, message: str, sheet: str | None, cell: str | None,
                  section: str, value: Any = None) -> None:
+        if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+            value = value[: MAX_VALUE_CHARS - 1] + "…"  # a cell may hold 32,767 characters; a report needs few
         self.problems.append(Finding(rule, severity, message, sheet, cell, section, value))  # type: ignore[arg-type]
 
 
-def _year_index(header: str, table: Table) -> int | None:
-    """The year of a year column's header ('Year 3' -> 3, as the template names them), else None."""
-    column = table.year_column
-    if column is None:
-        return None
-    word, _, digits = header.strip().rpartition(" ")
-    if word.strip().casefold() != column.header.casefold() or not (digits.isascii() and digits.isdigit()):
-        return None
-    return int(digits[:7]) if len(digits) <= 7 else MAX_APPRAISAL_YEARS  # 'Year 99999999': beyond any period
-
-
 def parse_number_text(text: str) -> float | None:
-    """'£1,234.50', '(500)', '12%' -> a number; None when the text is not a number."""
+    """'£1,234.50', '(500)', '-£ 12', '12%' -> a number; None when the text is not a number.
+
+    A few string operations, each one pass: the text's length never costs more than linear
+    time (a regular expression with optional parts between runs of spaces took minutes).
+    """
+    text = text.strip()
     negative = False
-    bracketed = _BRACKETED.match(text)
-    if bracketed:
-        text, negative = bracketed.group(1), True
-    match = _MONEY_TEXT.match(text)
-    if not match:
+    if text.startswith("(") and text.endswith(")"):
+        text, negative = text[1:-1], True
+        if "\n" in text:
+            return None  # a bracketed amount is on one line
+        text = text.strip()
+    if text.startswith("-"):
+        text, negative = text[1:].lstrip(), True
+    if text.startswith("£"):
+        text = text[1:].lstrip()
+    if text.startswith("-"):  # a minus after the pound sign stands right before the digits
+        text, negative = text[1:], True
+    percent = text.endswith("%")
+    if percent:
+        text = text[:-1].rstrip()
+    whole, dot, fraction = text.partition(".")
+    if dot and not (fraction and set(fraction) <= _ASCII_DIGITS):
         return None
-    number = float(match.group(3).replace(",", ""))
-    if match.group(4):
+    if whole and not (whole[0] in _ASCII_DIGITS and set(whole) <= _ASCII_DIGITS | {","}):
+        return None
+    if not whole and not dot:
+        return None
+    number = float(text.replace(",", ""))
+    if percent:
         number /= 100
-    if match.group(1) or match.group(2) or negative:
-        number = -number
-    return number
+    return -number if negative else number
+
+
+def year_of(header: str, table: Table) -> int | None:
+    """The year index of one of a table's year columns' headers ("Year 3" is 3; any case, spaces
+    around), or None (also for a table without year columns).
+
+    A year too long to be a number (Python refuses over 4,300 digits) is as good as too large:
+    it is returned as a number past any appraisal.
+    """
+    if table.year_column is None:
+        return None
+    prefix = table.year_header(0)[:-1].casefold()  # "year "
+    text = header.strip()
+    digits = text[len(prefix):]
+    if text[: len(prefix)].casefold() != prefix or not digits.isdecimal():
+        return None
+    return int(digits) if len(digits) <= 18 else 10**18
 
 
 def _as_text(value: Any) -> str:
@@ -425,6 +488,8 @@ def _set(data: dict[str, Any], path: Path_, value: Any) -> None:
 
 def _unset(data: Any, loc: Path_) -> None:
     """Remove the value at a pydantic error location (the row stays, the bad value goes)."""
+    if not loc:
+        return
     for part in loc[:-1]:
         try:
             data = data[part]
@@ -437,11 +502,21 @@ def _unset(data: Any, loc: Path_) -> None:
         data[last] = None if not isinstance(data[last], (int, float)) else 0.0
 
 
-def _overlaps(a: str, b: str) -> bool:
-    """Whether two A1 ranges share a cell (False for a range that is not one)."""
-    try:
-        (a_top, a_left), (a_bottom, a_right) = split_range(a)
-        (b_top, b_left), (b_bottom, b_right) = split_range(b)
-    except ValueError:
-        return False
-    return not (a_right < b_left or b_right < a_left or a_bottom < b_top or b_bottom < a_top)
+def _boxes(refs: list[str]) -> Iterator[tuple[int, int, int, int]]:
+    """(top, left, bottom, right) of each A1 range that is one."""
+    for ref in refs:
+        try:
+            (top, left), (bottom, right) = split_range(ref)
+        except ValueError:
+            continue
+        yield top, left, bottom, right
+
+
+def _crossing(boxes: list[tuple[int, int, int, int]], ref: str) -> list[str]:
+    """The ranges among `boxes` that share a cell with the range `ref`, as A1 references."""
+    (top, left), (bottom, right) = split_range(ref)
+    return [
+        f"{column_letters(b_left)}{b_top}:{column_letters(b_right)}{b_bottom}"
+        for b_top, b_left, b_bottom, b_right in boxes
+        if not (b_right < left or right < b_left or b_bottom < top or bottom < b_top)
+    ]

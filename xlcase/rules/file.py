@@ -18,15 +18,16 @@ def passed_through(review: Review, code: str) -> Iterator[Finding]:
 
 @rule("XC000", "internal-error", "error", "file")
 def internal_error(review: Review, report: Report) -> Iterator[Finding]:
-    """What it checks: nothing by itself; a rule that failed while checking the file is reported under
-    this code instead of stopping the validation.
+    """What it checks: nothing by itself; a rule that failed while checking the file, or a workbook whose
+    values the reader could not make into a business case, is reported under this code instead of stopping
+    the validation.
 
-    Why a reviewer cares: the other findings are still complete, but the failed rule's check was not done,
-    so the file has not been fully checked.
+    Why a reviewer cares: the other findings are still complete, but the failed check was not done, so the
+    file has not been fully checked.
 
     How to fix: nothing to change in the workbook; report the message to the xlcase maintainers.
     """
-    return iter(())
+    return passed_through(review, "XC000")
 
 
 @rule("XC001", "unreadable-file", "error", "file")
@@ -126,6 +127,35 @@ def macros_or_links(review: Review, report: Report) -> Iterator[Finding]:
         return
     for warning in package.warnings:
         yield report(f"{warning}", value=None)
+
+
+@rule("XC006", "table-rows-limited", "warning", "file")
+def table_rows_limited(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: no data table holds more rows than xlcase reads (20,000 rows with values, twice the
+    largest real cases).
+
+    Why a reviewer cares: the rows past the limit were not read, so their costs, benefits or risks are
+    missing from the appraisal and from every other check.
+
+    How to fix: remove rows that do not belong to the business case (pasted data, totals copied down),
+    or split the case; a table declared far beyond its last row costs nothing and is not reported.
+    """
+    return passed_through(review, "XC006")
+
+
+@rule("XC007", "part-not-read", "warning", "file")
+def part_not_read(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: every sheet, table and part the workbook names could be read (a veryHidden legacy
+    sheet without a part, a relationship to a part that is missing, a part named twice, merged ranges or
+    relationships past xlcase's limits are not).
+
+    Why a reviewer cares: what was not read was not checked; the rest of the workbook was, and each
+    finding says what was left out and why.
+
+    How to fix: open the workbook in Excel and save it again (Excel repairs or drops damaged parts), and
+    delete sheets that no longer belong to the business case.
+    """
+    return passed_through(review, "XC007")
 
 
 @rule("XC008", "over-budget", "error", "file")
