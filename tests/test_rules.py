@@ -90,7 +90,7 @@ VARIANTS = {
     "XC601 option O9": (lambda c: (_set(c.costs[0], option="O9"), _set(c.benefits[2], option="O9")), ("XC601",),
                         [("XC601", "Costs", "B7"), ("XC601", "Benefits", "B9")]),
     "XC602/XC603 amounts": (_negative_and_late, ("XC602", "XC603"),
-                            [("XC602", "Costs", "E8"), ("XC603", "Benefits", "Q7")]),
+                            [("XC602", "Costs", "F8"), ("XC603", "Benefits", "R7")]),
     "XC604 benefit incomplete": (lambda c: (_set(c.benefits[1], measure=None), _set(c.benefits[2], beneficiary=None)),
                                  ("XC604", "XC101"), [("XC604", "Benefits", "F8"), ("XC604", "Benefits", "C9")]),
     "XC605 zero monetised": (lambda c: _set(c.benefits[1], amounts=[0.0] * 10), ("XC605",),

@@ -88,7 +88,8 @@ def atomic_outputs(paths: Sequence[str | Path], *, force: bool = False,
     temporaries: list[Path] = []
     try:
         for path, status in zip(paths, replaced):
-            temporaries.append(_temporary(path, status))
+            with _signals_held():  # a signal between creating the file and listing it would leave it behind
+                temporaries.append(_temporary(path, status))
         try:
             yield temporaries
         except OSError as error:

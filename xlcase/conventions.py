@@ -2,6 +2,7 @@
 
 HEALTH_CLASS = "health"  # the benefit class discounted at the Green Book health rate (QALY-valued effects)
 PAYBACK_TOLERANCE = 1e-6  # pounds: a cumulative net benefit this close below zero is rounding, not a shortfall
+RECONCILIATION_ROUNDING = 0.01  # pounds: how far the financial case's reconciliation may miss (rounding)
 
 # The financial case: which cost categories are pay (uplifted by the pay award in cash terms) and which
 # continue after the project (recurrent) unless a line says otherwise.

@@ -38,7 +38,9 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")  # no nesting, so no backtracking
 
 ColumnType = Literal["text", "longtext", "number", "integer", "money", "percent", "date", "year", "bool",
                      "choice", "option", "aim", "score", "years", "formula"]
-SheetKind = Literal["guide", "form", "inputs", "appraisal", "results", "checks", "lists"]
+SheetKind = Literal["guide", "form", "inputs", "workforce_costs", "appraisal", "results", "affordability", "checks",
+                    "lists"]
+LAYOUT_KINDS = ("guide", "workforce_costs", "appraisal", "results", "affordability", "checks")
 TEXT_TYPES = frozenset({"text", "longtext", "option", "aim"})
 
 
@@ -221,13 +223,55 @@ class AppraisalLayout(_Part):
 
 
 class ResultColumn(_Part):
-    """One column of the Results table: which figure of the engine it shows, its header and number format."""
+    """One column of a calculated table: which figure of the engine it shows, its header and number format."""
 
     figure: str
     header: str
-    format: Literal["money", "ratio", "integer", "percent", "text"] = "text"
+    format: Literal["money", "ratio", "integer", "percent", "factor", "date", "text"] = "text"
     width: float = 16
     highlight: bool = False
+
+
+def _headers(columns: tuple[ResultColumn, ...], table: str) -> dict[str, str]:
+    """Figure -> header of a calculated table, refusing a figure given twice."""
+    out: dict[str, str] = {}
+    for column in columns:
+        if column.figure in out:
+            raise ValueError(f"the {table} table shows {column.figure!r} twice")
+        out[column.figure] = column.header
+    return out
+
+
+class WorkforceCostsLayout(_Part):
+    """The Workforce costs sheet: the table of lines the workforce plan generates, and its labels."""
+
+    intro: str
+    table: str
+    year_header: str
+    axis: dict[Literal["year", "financial_year", "first_day", "last_day"], str]
+    sources: dict[Literal["post", "apprenticeship"], str]  # "{row}" is replaced by the row of the input table
+    columns: tuple[ResultColumn, ...]
+
+    def header(self, figure: str) -> str:
+        return _headers(self.columns, self.table)[figure]
+
+    def year(self, t: int) -> str:
+        return f"{self.year_header} {t}"
+
+
+class AffordabilityLayout(_Part):
+    """The Affordability sheet: the financial case by option and year, and its reconciliation with the economic case."""
+
+    intro: str
+    table: str
+    columns: tuple[ResultColumn, ...]
+    reconciliation_heading: str
+    reconciliation_table: str
+    reconciliation_columns: tuple[ResultColumn, ...]
+    chart: str
+
+    def header(self, figure: str) -> str:
+        return _headers(self.columns, self.table)[figure]
 
 
 class ResultsLayout(_Part):
@@ -296,6 +340,8 @@ class Sheet(_Part):
     results: ResultsLayout | None = None
     checks: ChecksLayout | None = None
     guide: GuideLayout | None = None
+    workforce_costs: WorkforceCostsLayout | None = None
+    affordability: AffordabilityLayout | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -312,7 +358,7 @@ class Sheet(_Part):
 
     @model_validator(mode="after")
     def _layout_for_kind(self) -> Sheet:
-        for kind in ("appraisal", "results", "checks", "guide"):
+        for kind in LAYOUT_KINDS:
             if (self.kind == kind) != (getattr(self, kind) is not None):
                 raise ValueError(f"a sheet of kind {kind} has an `{kind}:` layout, and no other sheet does")
         return self
@@ -345,7 +391,7 @@ class Template(_Part):
                     raise ValueError(f"the {table.name} table's {column.header!r} column names an unknown list "
                                      f"{column.list!r}")
         kinds = [s.kind for s in self.sheets]
-        for kind in ("guide", "appraisal", "results", "checks", "lists"):
+        for kind in (*LAYOUT_KINDS, "lists"):
             if kinds.count(kind) != 1:
                 raise ValueError(f"a template has exactly one sheet of kind {kind}")
         return self
@@ -406,6 +452,14 @@ class Template(_Part):
     @property
     def guide(self) -> GuideLayout:
         return self.sheet("guide").guide  # type: ignore[return-value]
+
+    @property
+    def workforce_costs(self) -> WorkforceCostsLayout:
+        return self.sheet("workforce_costs").workforce_costs  # type: ignore[return-value]
+
+    @property
+    def affordability(self) -> AffordabilityLayout:
+        return self.sheet("affordability").affordability  # type: ignore[return-value]
 
     def sheet_of(self, table_or_field: str) -> Sheet:
         """The sheet a table or field (by name) is written on."""
@@ -482,9 +536,10 @@ class Template(_Part):
 
 def reference_code_lists() -> dict[str, tuple[str, ...]]:
     """Closed lists whose codes are keys of the reference data (the optimism bias project types)."""
-    from xlcase.reference import green_book
+    from xlcase.reference import green_book, pay_scales
 
-    return {"optimism_bias_project_type": tuple(green_book().optimism_bias.project_types)}
+    return {"optimism_bias_project_type": tuple(green_book().optimism_bias.project_types),
+            "pay_band": tuple(pay_scales().bands)}
 
 
 def started_rows(table: Table, years: int) -> str:
@@ -529,7 +584,12 @@ def _load_template(name: str) -> Template:
     if path is None:
         known = ", ".join(known_paths)
         raise UnknownTemplateError(f"no workbook template named {name!r} (available: {known})")
-    data: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        data: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise TemplateError(f"the template does not parse: {getattr(exc, 'problem', None) or exc}", location=where) from None
     try:
         return Template.model_validate({**data, "path": path})
     except ValidationError as exc:

@@ -12,6 +12,7 @@ from openpyxl.packaging.custom import StringProperty
 from xlcase.atomic import atomic_output
 from xlcase.model import Case
 from xlcase.template import DEFAULT_TEMPLATE, TEMPLATE_PROPERTY, VERSION_PROPERTY, Template, load_template
+from xlcase.writer.affordability_sheet import write_affordability_sheet
 from xlcase.writer.appraisal_sheet import write_appraisal_sheet
 from xlcase.writer.checks_sheet import write_checks_sheet
 from xlcase.writer.forms import write_form_sheet
@@ -20,6 +21,7 @@ from xlcase.writer.inputs_sheet import write_inputs_sheet
 from xlcase.writer.layout import Layout
 from xlcase.writer.lists_sheet import write_lists_sheet
 from xlcase.writer.results_sheet import write_results_sheet
+from xlcase.writer.workforce_costs_sheet import write_workforce_costs_sheet
 from xlcase.writer.styles import register_styles
 
 
@@ -44,10 +46,14 @@ def build_workbook(case: Case, template: Template) -> Workbook:
             write_form_sheet(ws, sheet, case, template, layout)
         elif sheet.kind == "inputs":
             write_inputs_sheet(ws, sheet, case, template, layout)
+        elif sheet.kind == "workforce_costs":
+            write_workforce_costs_sheet(ws, sheet, template, layout)
         elif sheet.kind == "appraisal":
             grid = write_appraisal_sheet(ws, sheet, template, layout)
         elif sheet.kind == "results" and grid is not None:
             write_results_sheet(ws, sheet, grid, charted=min(len(case.options), grid.options) or grid.options)
+        elif sheet.kind == "affordability" and grid is not None:
+            write_affordability_sheet(ws, sheet, grid, charted=min(len(case.options), grid.options) or grid.options)
         elif sheet.kind == "checks":
             write_checks_sheet(ws, sheet, template, layout)
         elif sheet.kind == "lists":

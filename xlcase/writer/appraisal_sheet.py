@@ -136,8 +136,13 @@ def _flows(grid: AppraisalGrid, option: str, year_col: str) -> dict[str, str]:
     health = template.formula(f"{{label:benefit_class:{HEALTH_CLASS}}}")
     by_option = f"{template.ref('benefits', 'option')},{option}"
     benefit_class = template.ref("benefits", "category")
+    workforce = template.workforce_costs
+    generated = f"{workforce.table}[[{workforce.year(0)}]:[{workforce.year(grid.years - 1)}]]"
+    cost = template.formula("{label:cost_measure:cost}")
     return {
-        "costs": f"SUMIFS(INDEX({costs},0,{index}),{template.ref('costs', 'option')},{option})",
+        "costs": (f"(SUMIFS(INDEX({costs},0,{index}),{template.ref('costs', 'option')},{option})"
+                  f"+SUMIFS(INDEX({generated},0,{index}),{workforce.table}[{workforce.header('option')}],{option},"
+                  f"{workforce.table}[{workforce.header('measure')}],{cost}))"),
         "benefits": f'SUMIFS(INDEX({benefits},0,{index}),{by_option},{benefit_class},"<>"&{health})',
         "health_benefits": f"SUMIFS(INDEX({benefits},0,{index}),{by_option},{benefit_class},{health})",
     }

@@ -10,6 +10,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.completeness import section_formulas
+from xlcase.writer.affordability_sheet import reconciliation_check
 from xlcase.template import Sheet, Template
 from xlcase.writer.cells import add_table, define_name, header_row, put_text
 from xlcase.writer.forms import finish_sheet, write_heading
@@ -25,6 +26,7 @@ def consistency_checks(template: Template, layout: Layout) -> list[tuple[str, st
     for check in template.checks.checks:
         text = f"{check.text} ({check.rule})" if check.rule else check.text
         out.append((check.section, text, template.formula(check.formula, years=layout.years)))
+    out.append(("appraisal", "The financial case reconciles with the economic case", reconciliation_check(template)))
     return out
 
 

@@ -11,10 +11,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase import reference
-from xlcase.conventions import PAYBACK_TOLERANCE
+from xlcase.conventions import PAYBACK_TOLERANCE, RECONCILIATION_ROUNDING
 from xlcase.model import Case
 from xlcase.reference import HEALTH_SCHEDULE, STANDARD_SCHEDULE
 from xlcase.template import Sheet, Template
+from xlcase.workforce import rates_for
 from xlcase.writer.cells import add_note, define_name, put_text
 from xlcase.writer.forms import finish_sheet, write_fields, write_heading
 from xlcase.writer.layout import FIRST_COLUMN, Layout
@@ -22,7 +23,13 @@ from xlcase.writer.styles import CALC, LABEL, NOTE, NUMBER_FORMATS
 
 RATE_FROM = "RateFrom"  # first year of each discount band
 PAYBACK_TOLERANCE_NAME = "PaybackTolerance"
+RECONCILIATION_TOLERANCE = "ReconciliationTolerance"
 OB_TYPES, OB_UPPER, OB_LOWER = "OptimismBiasTypes", "OptimismBiasUpper", "OptimismBiasLower"
+PAY_BAND_CODES, PAY_BAND_LABELS, PAY_TABLE = "PayBandCodes", "PayBandLabels", "PayTable"
+NI_RATE, NI_THRESHOLD = "NIRate", "NIThreshold"
+PENSION_TOTAL_RATE, PENSION_CENTRAL_RATE, LEVY_RATE = "PensionTotalRate", "PensionCentralRate", "LevyRate"
+HOURS_PER_YEAR, MONTHLY_SHARE, COMPLETION_SHARE, CO_INVESTMENT = "HoursPerYear", "MonthlyShare", "CompletionShare", \
+    "CoInvestment"
 
 
 def schedule_name(schedule: str) -> str:
@@ -44,7 +51,7 @@ def write_inputs_sheet(ws: Worksheet, sheet: Sheet, case: Case, template: Templa
     row = _write_discount_schedules(ws, layout, row + 1)
     row = _write_sensitivity_scenarios(ws, layout, row + 2)
     row = _write_optimism_bias_bounds(ws, template, layout, row + 2)
-    _write_pay_reference(ws, row + 2)
+    _write_pay_reference(ws, case, template, layout, row + 2)
     finish_sheet(ws)
 
 
@@ -110,7 +117,13 @@ def _write_discount_schedules(ws: Worksheet, layout: Layout, row: int) -> int:
     tolerance.number_format = "0.000000"
     add_note(tolerance, "A cumulative net benefit this close below zero counts as paid back (rounding).")
     _define(ws, layout, PAYBACK_TOLERANCE_NAME, absolute_coordinate(tolerance.coordinate))
-    return tolerance_row
+    ws.cell(tolerance_row + 1, FIRST_COLUMN, "Reconciliation rounding tolerance (pounds)").style = LABEL
+    rounding = ws.cell(tolerance_row + 1, FIRST_COLUMN + 2, RECONCILIATION_ROUNDING)
+    rounding.style = CALC
+    rounding.number_format = "0.00"
+    add_note(rounding, "The financial case's reconciliation with the economic case may differ by this much (rounding).")
+    _define(ws, layout, RECONCILIATION_TOLERANCE, absolute_coordinate(rounding.coordinate))
+    return tolerance_row + 1
 
 
 _SCENARIO_HELP = {
@@ -170,34 +183,62 @@ def _write_optimism_bias_bounds(ws: Worksheet, template: Template, layout: Layou
     return last
 
 
-def _write_pay_reference(ws: Worksheet, row: int) -> None:
-    """Agenda for Change pay points and employer on-costs, to cost posts, backfill and mentor time."""
-    pay = reference.pay_scales()
-    insurance = reference.employer_national_insurance()
-    pension = reference.nhs_pension_employer()
-    ws.cell(row, FIRST_COLUMN, f"Agenda for Change pay {pay.period}, England (reference data)").style = LABEL
-    _note(ws, row + 1, f"Sources: {pay.source}; {insurance.source}; {pension.source}.")
-    for offset, text in enumerate(("Entry", "Intermediate", "Top")):
-        ws.cell(row + 2, FIRST_COLUMN + 1 + offset, text).style = LABEL
-    r = row + 3
-    for band, points in pay.bands.items():
-        ws.cell(r, FIRST_COLUMN, f"Band {band}").style = LABEL
-        for offset, amount in enumerate((points.entry, points.intermediate, points.top)):
-            cell = ws.cell(r, FIRST_COLUMN + 1 + offset, amount)
+def _write_pay_reference(ws: Worksheet, case: Case, template: Template, layout: Layout, row: int) -> None:
+    """Agenda for Change pay points and employer on-costs of the price base year: the Workforce costs sheet's inputs."""
+    rates = rates_for(case)
+    pay, insurance, pension = rates.pay, rates.insurance, rates.pension
+    ws.cell(row, FIRST_COLUMN, f"Agenda for Change pay {pay.period}, England, and employer on-costs "
+                               "(reference data)").style = LABEL
+    _note(ws, row + 1, f"Sources: {pay.source.strip()}; {insurance.source.strip()}; {pension.source.strip()}.")
+    if rates.pension_carried_forward:
+        _note(ws, row + 2, f"The NHS Pension employer rate for {pay.period} is not published: the {pension.period} "
+                           f"rates are carried forward. {pension.after}")
+    else:
+        _note(ws, row + 2, pension.after)
+    header = row + 3
+    points = template.lists["pay_point"]
+    for offset, text in enumerate(("Code", "Band", *points.values())):
+        cell = ws.cell(header, FIRST_COLUMN + offset)
+        put_text(cell, text)
+        cell.style = LABEL
+    bands = template.lists["pay_band"]
+    for i, (code, band) in enumerate(pay.bands.items()):
+        r = header + 1 + i
+        for offset, text in ((0, code), (1, bands.get(code, code))):
+            cell = ws.cell(r, FIRST_COLUMN + offset)
+            put_text(cell, text)
+            cell.style = CALC
+        for offset, point in enumerate(points, start=2):
+            cell = ws.cell(r, FIRST_COLUMN + offset, band.point(point))  # type: ignore[arg-type]
             cell.style = CALC
             cell.number_format = NUMBER_FORMATS["money"]
-        r += 1
+    first, last = header + 1, header + len(pay.bands)
+    col = [get_column_letter(FIRST_COLUMN + k) for k in range(5)]
+    _define(ws, layout, PAY_BAND_CODES, f"${col[0]}${first}:${col[0]}${last}")
+    _define(ws, layout, PAY_BAND_LABELS, f"${col[1]}${first}:${col[1]}${last}")
+    _define(ws, layout, PAY_TABLE, f"${col[2]}${first}:${col[4]}${last}")
+    r = last + 2
     on_costs = (
-        (f"Employer National Insurance {insurance.period}, above the threshold", insurance.rate, "percent"),
-        ("Employer National Insurance threshold a year", insurance.secondary_threshold, "money"),
-        (f"NHS Pension employer contribution {pension.period}, with the levy (whole public cost)",
-         pension.total_rate, "percent"),
-        ("... of which paid by the trust (the levy included)", pension.local_rate, "percent"),
+        (NI_RATE, f"Employer National Insurance {insurance.period}, above the threshold", insurance.rate, "percent"),
+        (NI_THRESHOLD, "Employer National Insurance secondary threshold a year", insurance.secondary_threshold,
+         "money"),
+        (PENSION_TOTAL_RATE, f"NHS Pension employer contribution with the levy {pension.period} (whole cost)",
+         pension.total_rate, "rate"),
+        (PENSION_CENTRAL_RATE, "... of which paid centrally by NHS England (not by the trust)", pension.central_rate,
+         "rate"),
+        (LEVY_RATE, "Apprenticeship levy on extra pay (the trust's pay bill is far above the allowance)",
+         rates.levy_rate, "rate"),
+        (HOURS_PER_YEAR, "Contracted hours of a full-time post a year (37.5 x 52)", rates.hours_per_year, "number"),
+        (MONTHLY_SHARE, "Apprenticeship fees paid monthly over the programme", rates.monthly_share, "percent"),
+        (COMPLETION_SHARE, "... and on completion", rates.completion_share, "percent"),
+        (CO_INVESTMENT, "Employer's share of a co-invested apprenticeship's fees", rates.co_investment, "percent"),
     )
-    for text, value, fmt in on_costs:
-        ws.cell(r, FIRST_COLUMN, text).style = LABEL
-        cell = ws.cell(r, FIRST_COLUMN + 1, value)
+    for name, text, value, fmt in on_costs:
+        label = ws.cell(r, FIRST_COLUMN)
+        put_text(label, text)
+        label.style = LABEL
+        cell = ws.cell(r, FIRST_COLUMN + 2, value)
         cell.style = CALC
         cell.number_format = NUMBER_FORMATS[fmt]
+        _define(ws, layout, name, absolute_coordinate(cell.coordinate))
         r += 1
-    _note(ws, r, pension.after)
