@@ -22,16 +22,7 @@ from xlcase.reader import read_workbook
 from xlcase.template import load_template
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "ward-assistant-practitioners.yaml"
-RESULT_KEYS = {
-    "PV costs": "pv_costs",
-    "PV benefits": "pv_benefits",
-    "NPV": "npv",
-    "NPV vs do nothing": "npv_vs_do_nothing",
-    "BCR": "bcr",
-    "Discounted payback year": "discounted_payback_year",
-    "Cost switching value": "cost_switching_value",
-    "Benefit switching value": "benefit_switching_value",
-}
+RESULT_KEYS = {header: figure for figure, header in load_template().results.figures.items()}  # every figure
 
 pytestmark = [
     pytest.mark.libreoffice,
@@ -63,6 +54,8 @@ def assert_results_agree(recalculated: Path, engine) -> None:
             want, got = getattr(option, key), row[header]
             if want is None:
                 assert got in (None, ""), (option.id, header, got)
+            elif isinstance(want, str):
+                assert got == want, (option.id, header, got, want)
             else:
                 assert got is not None and math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9), (
                     option.id, header, got, want)
@@ -94,6 +87,50 @@ def recalculated_example(tmp_path_factory) -> tuple[Path, Path]:
 def test_results_table_equals_the_engine(recalculated_example):
     _, target = recalculated_example
     assert_results_agree(target, appraise(load_case(EXAMPLE)))
+
+
+def assert_discount_factors_agree(recalculated: Path, engine) -> None:
+    """The Appraisal sheet's standard and health discount-factor rows equal the engine's factors to 1e-9."""
+    workbook = openpyxl.load_workbook(recalculated, data_only=True)
+    sheet = workbook[load_template().sheet("appraisal").name]
+    axis = load_template().appraisal.axis
+    rows = {row[1]: row for row in sheet.iter_rows(min_row=1, max_row=20, values_only=True) if row[1]}
+    years = len(engine.discount_factors)
+    for label, factors in ((axis.factor, engine.discount_factors), (axis.health_factor, engine.health_discount_factors)):
+        got = rows[label][4:4 + years]  # the time axis starts in column E
+        assert all(math.isclose(g, w, rel_tol=1e-9) for g, w in zip(got, factors, strict=True)), label
+
+
+@pytest.fixture(scope="module")
+def long_horizons(tmp_path_factory) -> dict[int, tuple[Path, object]]:
+    """Workbooks of 12, 45 and 80 years (either side of the bands at years 30 and 75), full-cost entry with
+    per-option optimism bias and health lines, recalculated by LibreOffice in one run."""
+    folder = tmp_path_factory.mktemp("horizons")
+    pairs, cases = [], {}
+    for years in (12, 45, 80):
+        case = load_case(EXAMPLE)
+        case.assumptions.appraisal_years = years
+        case.options[0].optimism_bias = 0.05  # do nothing with an uplift of its own
+        case.options[3].optimism_bias = 0.3
+        case.costs.append(case.costs[0].model_copy(update={"option": "O0", "amounts": [900.0 + t for t in range(years)]}))
+        for line in case.costs + case.benefits:
+            line.amounts = (line.amounts * (years // len(line.amounts) + 1))[:years] if line.amounts else []
+        case.benefits[1] = case.benefits[1].model_copy(update={"category": "health"})
+        source, target = folder / f"y{years}.xlsx", folder / f"y{years}-recalculated.xlsx"
+        new_workbook(source, case=case)
+        pairs.append((source, target))
+        cases[years] = (target, case)
+    libreoffice.recalculate(pairs)
+    return cases
+
+
+@pytest.mark.parametrize("years", [12, 45, 80])
+def test_long_horizons_equal_the_engine(long_horizons, years):
+    target, case = long_horizons[years]
+    engine = appraise(case)
+    assert_results_agree(target, engine)
+    assert_discount_factors_agree(target, engine)
+    assert recalc_workbook(target).findings == ()
 
 
 def test_no_error_values_anywhere(recalculated_example):

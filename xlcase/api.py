@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlcase.appraisal import Appraisal, appraise
+from xlcase.financial import Affordability
 from xlcase.atomic import write_text_atomically
 from xlcase.casefile import dump_case, load_case
 from xlcase.findings import Finding
@@ -62,14 +63,17 @@ class Recalculation:
 
     submission: Submission
     appraisal: Appraisal
+    affordability: Affordability
     findings: tuple[Finding, ...]
 
 
 def recalc_workbook(workbook: str | Path) -> Recalculation:
-    """Appraise the inputs typed into a workbook and compare its saved formula results with the engine."""
+    """Appraise the inputs typed into a workbook (the economic and the financial case) and compare its saved
+    formula results with the engine."""
     from xlcase.cached_results import cached_result_findings
+    from xlcase.financial import affordability
 
     submission = read_workbook(workbook)
     appraisal = appraise(submission.case)
     findings = (*submission.problems, *cached_result_findings(submission, appraisal))
-    return Recalculation(submission, appraisal, tuple(findings))
+    return Recalculation(submission, appraisal, affordability(submission.case), tuple(findings))

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 TITLE_LIMIT = 200  # characters of a case's title or organisation in a report
 _MONEY_KEYS = ("pv_costs", "pv_benefits", "npv", "npv_vs_do_nothing")
 _RECALC_HEADERS = ("Option", "PV costs", "PV benefits", "NPV", "NPV vs DN", "BCR", "Payback", "Cost SV", "Benefit SV")
+_AFFORDABILITY_HEADERS = ("Year", "Total costs", "Funding", "Cash-releasing", "Net impact", "vs do nothing",
+                          "Cumulative")
 
 
 def render_recalc(result: Recalculation, fmt: str = "text") -> str:
@@ -30,7 +32,8 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
     findings = [f.to_dict() for f in result.findings]
     if fmt == "json":
         payload = {"assumptions": data["assumptions"], "options": data["options"],
-                   "sensitivity": data["sensitivity"], "findings": findings}
+                   "sensitivity": data["sensitivity"], "affordability": result.affordability.to_dict(),
+                   "findings": findings}
         return _json(payload)
     a = data["assumptions"]
     title = result.submission.case.title
@@ -46,21 +49,40 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
             f"{shown_id(o['id']) if o['id'] else '?'} {clip(o['name'] or '')}".strip(),
             *(pounds(o[k]) for k in _MONEY_KEYS),
             "" if o["bcr"] is None else f"{o['bcr']:.2f}",
-            "" if o["discounted_payback_year"] is None else str(o["discounted_payback_year"]),
+            o["discounted_payback_financial_year"] or "",
             _percent(o["cost_switching_value"]),
             _percent(o["benefit_switching_value"]),
         ))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(_RECALC_HEADERS))]
-    for n, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    lines += _table(rows)
+    preferred = result.appraisal.preferred
+    financial = result.affordability.option(preferred.id) if preferred and preferred.id else None
+    if financial is not None:
+        lines += ["", f"Financial case of the preferred option {shown_id(preferred.id)}, cash terms (pay award "
+                  f"{result.affordability.pay_award:.1%}, non-pay inflation {result.affordability.non_pay_inflation:.1%} "
+                  f"a year from {result.affordability.price_base_year}):", ""]
+        data_years = financial.to_dict(result.affordability.base_year)["years"]
+        lines += _table([_AFFORDABILITY_HEADERS] + [
+            (y["financial_year"], *(pounds(y[k]) for k in ("total_costs", "funding", "cash_releasing_benefits",
+                                                           "net_impact", "net_impact_vs_do_nothing",
+                                                           "cumulative_vs_do_nothing")))
+            for y in data_years])
     if result.findings:
         lines += ["", f"{len(result.findings)} finding(s): values that could not be read, or saved results that "
                   "disagree with the engine:"]
         lines += [f"  {f.rule} {f.where}: {f.message}" for f in result.findings]
     return "".join(visible(line) + "\n" for line in lines)
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    """Text table lines: the first column left-aligned, the others right-aligned, a rule under the header."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
 
 
 def _json(payload: object) -> str:

@@ -19,6 +19,7 @@ from xlcase.template import DEFAULT_TEMPLATE, Template, load_template
 
 if TYPE_CHECKING:
     from xlcase.appraisal import Appraisal
+    from xlcase.financial import Affordability
     from xlcase.package import WorkbookPackage
     from xlcase.reader import Location, Submission
 
@@ -66,6 +67,17 @@ class Review:
 
         try:
             return appraise(self.case)
+        except XlcaseError:
+            return None
+
+    @functools.cached_property
+    def affordability(self) -> Affordability | None:
+        """The financial case of the case, computed once on first use; None if it cannot be computed."""
+        from xlcase.errors import XlcaseError
+        from xlcase.financial import affordability
+
+        try:
+            return affordability(self.case)
         except XlcaseError:
             return None
 

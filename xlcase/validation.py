@@ -122,6 +122,8 @@ def review_report(review: Review, select: Iterable[str] | None = None,
         data = appraisal.to_dict()
         results = {"assumptions": data["assumptions"], "options": data["options"], "sensitivity": data["sensitivity"],
                    "do_nothing": appraisal.do_nothing_id, "preferred": appraisal.preferred_id}
+        if review.affordability is not None:
+            results["affordability"] = review.affordability.to_dict()
     return Report(
         file=str(review.path) if review.path is not None else None,
         template=review.template_name,
