@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from xlcase.appraisal import appraise, appraise_arrays, discount_factors, present_value
 from xlcase.errors import BadInputError
-from xlcase.model import Assumptions, BenefitLine, Case, CostLine, Option
+from xlcase.model import Apprenticeship, Assumptions, BenefitLine, Case, CostLine, Option
 from xlcase.reference import (
     UnknownReferenceError,
     discount_schedule,
@@ -41,6 +41,7 @@ DESIGN_OPTION_KEYS = [  # DESIGN.md, appraisal version 2 (with optimism_bias, an
     "cost_switching_value",
     "benefit_switching_value",
     "sensitivity",
+    "driver_switching_values",
 ]
 DESIGN_ASSUMPTION_KEYS = ["base_year", "appraisal_years", "discount_rate", "optimism_bias", "price_base_year"]
 
@@ -229,6 +230,31 @@ def test_hand_worked_sensitivity():
         pv([-500, 180, 340, 340], low) + pv([0, 0, 10, 10], DFH), rel=1e-12)
 
 
+def test_driver_sensitivities_and_switching_values():
+    """Lines naming a driver change with it; switching values say how far each driver may fall."""
+    case = make_case([{"id": "DN", "do_nothing": True}, {"id": "A"}], costs=[("A", [1000, 100, 100, 100])],
+                     benefits=[("A", [0, 300, 300, 300]), ("A", [0, 200, 200, 200])], years=4)
+    case.benefits[0].drivers = ["agency_rate", "per_qualified_ap"]  # agency shifts the qualified APs avoid
+    case.benefits[1].drivers = ["nurse_time"]
+    case.apprenticeships = [Apprenticeship(option="A", learners=10, duration_months=24, start=dt.date(2027, 9, 1),
+                                           funding_band=0)]
+    case.assumptions.attrition = 0.1
+    a = appraise(case).option("A")
+    agency = pv([0, 300, 300, 300])
+    assert a.sensitivity["agency rate -20%"] == pytest.approx(a.npv_vs_do_nothing - 0.2 * agency, rel=1e-12)
+    assert a.sensitivity["nurse time released -20%"] == pytest.approx(a.npv_vs_do_nothing - 0.2 * pv([0, 200, 200, 200]))
+    assert a.sensitivity["AP retention 80%"] == pytest.approx(a.npv_vs_do_nothing - 0.2 * agency, rel=1e-12)
+    # Attrition 10 points higher: of 10 learners on a 24-month programme, 10 x 0.8^2 complete instead of 10 x 0.9^2.
+    share = 0.8**2 / 0.9**2
+    assert a.sensitivity["attrition +10 points"] == pytest.approx(a.npv_vs_do_nothing + (share - 1) * agency, rel=1e-12)
+    # Qualifying a term (4 months) late: each year keeps 8/12 of its own and takes 4/12 of the year before's.
+    late = [0, 300 * 8 / 12, 300, 300]
+    assert a.sensitivity["qualifying a term late"] == pytest.approx(a.npv_vs_do_nothing - agency + pv(late), rel=1e-12)
+    assert a.driver_switching_values["agency_rate"] == pytest.approx(a.npv_vs_do_nothing / agency, rel=1e-12)
+    assert a.driver_switching_values["nurse_time"] == pytest.approx(a.npv_vs_do_nothing / pv([0, 200, 200, 200]))
+    assert appraise(case).option("DN").driver_switching_values == {d: None for d in a.driver_switching_values}
+
+
 def test_payback_is_the_first_year_from_which_the_option_stays_paid_back():
     # Version 1 gave year 0 to an option that spends GBP 100 in year 1 and recovers by year 3 (its
     # cumulative was 0 in year 0); version 2 waits until it stays at or above zero.
@@ -405,7 +431,7 @@ def test_to_dict_has_exactly_the_design_keys_and_serialises():
     assert again["options"][3]["bcr"] is None
     for row in again["options"]:
         for key in DESIGN_OPTION_KEYS[2:]:
-            if key != "sensitivity":
+            if key not in ("sensitivity", "driver_switching_values"):
                 assert row[key] is None or type(row[key]) in (int, float, str)
     assert all(type(v) is float for v in data["discount_factors"])
     assert type(data["options"][1]["npv"]) is float
@@ -675,7 +701,14 @@ def test_sensitivity_scenarios_are_data():
         ("benefits_change", -0.20, None),
         ("benefits_delay", 1, None),
         ("discount_schedule", 0.0, "lower_rate_test"),
+        ("driver_scale", -0.2, None),
+        ("driver_scale", -0.2, None),
+        ("driver_attrition", 0.1, None),
+        ("driver_delay", 4, None),
+        ("driver_scale", -0.2, None),
     ]
+    assert [s.driver for s in sensitivity_scenarios()][6:] == ["agency_rate", "nurse_time", "per_qualified_ap",
+                                                                 "per_qualified_ap", "per_qualified_ap"]
 
 
 def test_optimism_bias_bounds_by_project_type():

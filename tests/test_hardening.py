@@ -417,7 +417,7 @@ def test_long_names_are_clipped_and_never_repeated_into_reports(tmp_path):
     assert len(bad) == hostile.LONG_NAME_FINDINGS
     assert {f["sheet"] for f in bad} == {bad[0]["sheet"]} and len(bad[0]["sheet"]) == 31
     assert bad[0]["sheet"].startswith("Costs ")
-    assert all(len(f["message"]) < 300 for f in report["findings"])
+    assert all(len(f["message"]) < 800 for f in report["findings"])  # XC703 lists eleven scenarios
     html, _, _ = run_limited("validate", str(path), "--format", "html")
     assert "Traceback" not in html.stderr and len(html.stdout) < 200_000
 

@@ -58,6 +58,11 @@ def workforce_case():
                        funding_band=15_000, levy_funded=False),
     ]
     case.funding = [FundingLine(option="O2", source="NHS England", description="Workforce development", amounts=[5_000, 5_000])]
+    for line, drivers in ((case.benefits[4], ["agency_rate", "per_qualified_ap"]),
+                          (case.benefits[6], ["nurse_time", "per_qualified_ap"]), (case.benefits[9], ["agency_rate"]),
+                          (case.costs[9], ["per_qualified_ap"])):
+        line.drivers = drivers  # for the driver sensitivities and switching values
+    case.benefits[7].category, case.benefits[7].drivers = "health", ["per_qualified_ap"]
     return case
 
 

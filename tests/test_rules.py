@@ -90,7 +90,7 @@ VARIANTS = {
     "XC601 option O9": (lambda c: (_set(c.costs[0], option="O9"), _set(c.benefits[2], option="O9")), ("XC601",),
                         [("XC601", "Costs", "B7"), ("XC601", "Benefits", "B9")]),
     "XC602/XC603 amounts": (_negative_and_late, ("XC602", "XC603"),
-                            [("XC602", "Costs", "F8"), ("XC603", "Benefits", "R7")]),
+                            [("XC602", "Costs", "G8"), ("XC603", "Benefits", "S7")]),
     "XC604 benefit incomplete": (lambda c: (_set(c.benefits[1], measure=None), _set(c.benefits[2], beneficiary=None)),
                                  ("XC604", "XC101"), [("XC604", "Benefits", "F8"), ("XC604", "Benefits", "C9")]),
     "XC605 zero monetised": (lambda c: _set(c.benefits[1], amounts=[0.0] * 10), ("XC605",),
@@ -165,18 +165,25 @@ def test_messages_name_the_offending_value(make_workbook):
 def test_reader_level_codes(example_workbook, tmp_path):
     """Text in a money cell (XC102), a number stored as text (XC103), an error value (XC104),
     a score of 7 (XC102 from the model), edited with openpyxl as a user would in Excel."""
+    from openpyxl.utils import get_column_letter
+
+    from xlcase.template import load_template
+
     book = openpyxl.load_workbook(example_workbook)
     costs = book["Costs"]
-    costs["E7"].value = "forty-five"
-    costs["F7"].value = "£1,234"
-    costs["G7"].value = "#REF!"
-    costs["G7"].data_type = "e"
+    headers = load_template().table("costs").headers(10)
+    year = {t: get_column_letter(2 + headers.index(f"Year {t}")) for t in range(3)}  # the table starts in column B
+    costs[f"{year[0]}7"].value = "forty-five"
+    costs[f"{year[1]}7"].value = "£1,234"
+    costs[f"{year[2]}7"].value = "#REF!"
+    costs[f"{year[2]}7"].data_type = "e"
     book["Risks"]["E5"].value = 7
     path = tmp_path / "edited.xlsx"
     book.save(path)
     report = validate_workbook(path)
     assert flat(report.findings, "XC1", "XC4") == [
-        ("XC102", "Costs", "E7"), ("XC103", "Costs", "F7"), ("XC104", "Costs", "G7"), ("XC102", "Risks", "E5"),
+        ("XC102", "Costs", f"{year[0]}7"), ("XC103", "Costs", f"{year[1]}7"), ("XC104", "Costs", f"{year[2]}7"),
+        ("XC102", "Risks", "E5"),
     ]
     # a value the reader could not read is not reported again as empty (XC101 / XC402)
     assert not flat(report.findings, "XC101", "XC402")

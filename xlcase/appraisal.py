@@ -28,7 +28,7 @@ Choices the contract leaves open:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import TYPE_CHECKING, Any
@@ -38,9 +38,9 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-from xlcase.conventions import HEALTH_CLASS, PAYBACK_TOLERANCE
+from xlcase.conventions import DRIVER_FIGURE, HEALTH_CLASS, PAYBACK_TOLERANCE
 from xlcase.errors import BadInputError
-from xlcase.model import BenefitLine, Case, CostLine
+from xlcase.model import DRIVERS, BenefitLine, Case, CostLine
 from xlcase.reference import (
     HEALTH_SCHEDULE,
     DiscountSchedule,
@@ -49,6 +49,7 @@ from xlcase.reference import (
     sensitivity_scenarios,
 )
 from xlcase.text import financial_year
+from xlcase.pay import typical_duration_months
 from xlcase.workforce import GeneratedLine, generated_lines
 
 OPTION_KEYS: tuple[str, ...] = (
@@ -109,6 +110,7 @@ class OptionResult:
     cost_switching_value: float | None
     benefit_switching_value: float | None
     sensitivity: dict[str, float] = field(default_factory=dict)
+    driver_switching_values: dict[str, float | None] = field(default_factory=dict)
     do_nothing: bool = False
     preferred: bool = False
     costs: np.ndarray = field(default_factory=_empty, compare=False, repr=False)
@@ -124,7 +126,14 @@ class OptionResult:
         for key in (*MONEY_KEYS, "optimism_bias", "bcr", "cost_switching_value", "benefit_switching_value"):
             row[key] = _number(row[key])
         row["sensitivity"] = {name: _number(value) for name, value in self.sensitivity.items()}
+        row["driver_switching_values"] = dict(self.driver_switching_values)
         return row
+
+    def figure(self, name: str) -> Any:
+        """A figure by the name the Results table's template gives it (driver switching values included)."""
+        if name.startswith(DRIVER_FIGURE):
+            return self.driver_switching_values.get(name[len(DRIVER_FIGURE):])
+        return getattr(self, name)
 
 
 @dataclass(frozen=True)
@@ -280,11 +289,52 @@ class _Flows:
     health: np.ndarray  # health benefits (QALY-valued)
     factors: np.ndarray
     health_factors: np.ndarray
+    drivers: dict[str, DrivenFlows] = field(default_factory=dict)
 
     def present(self, standard: np.ndarray, health: np.ndarray | None = None) -> np.ndarray:
         """Present values by option: standard flows at DF, health flows at DFH."""
         out = standard @ self.factors
         return out if health is None else out + health @ self.health_factors
+
+    def driven(self, driver: str) -> tuple[np.ndarray, np.ndarray]:
+        """(standard net flows, health flows) of the lines naming a driver, by option and year (costs uplifted)."""
+        found = self.drivers.get(driver)
+        if found is None:
+            zero = np.zeros_like(self.costs)
+            return zero, zero
+        return found.net, found.health
+
+
+@dataclass(frozen=True)
+class DrivenFlows:
+    """The lines of each option that name one driver (they scale with it), and what attrition does to them.
+
+    ``net`` is standard benefits less costs (with the option's optimism bias), ``health`` the health
+    benefits, both by option and year; ``completing(points)`` the share of each option's apprentices who
+    still complete when attrition is that many points higher.
+    """
+
+    net: np.ndarray
+    health: np.ndarray
+    completing: Callable[[float], np.ndarray] | None = None
+
+
+def _delayed(matrix: np.ndarray, months: float) -> np.ndarray:
+    """Flows a number of months later: each year keeps (12 - months)/12 of its own and takes months/12 of the
+    year before; what moves past the last year falls outside the period."""
+    share = months / 12.0
+    out = matrix * (1.0 - share)
+    out[:, 1:] += matrix[:, :-1] * share
+    return out
+
+
+def driver_switching_values(flows: _Flows, npv_vs_dn: np.ndarray) -> dict[str, np.ndarray]:
+    """By how much (a fraction) each driver may fall before an option is no better than doing nothing."""
+    out = {}
+    for driver in DRIVERS:
+        net, health = flows.driven(driver)
+        out[driver] = npv_vs_dn / flows.present(net, health)
+    return out
 
 
 def _sensitivity(scenarios: Sequence[SensitivityScenario], flows: _Flows, delta_costs: np.ndarray,
@@ -305,9 +355,21 @@ def _sensitivity(scenarios: Sequence[SensitivityScenario], flows: _Flows, delta_
                 late[:, lag:] = flows.benefits[:, : years - lag]
                 late_health[:, lag:] = flows.health[:, : years - lag]
             out[row] = npv_vs_dn + flows.present(late - flows.benefits, late_health - flows.health)
-        else:  # discount_schedule: every standard flow at the scenario's schedule; health keeps its own
+        elif scenario.kind == "discount_schedule":  # every standard flow at its schedule; health keeps its own
             factors = _factors(years, discount_schedule(scenario.schedule or ""))
             out[row] = (delta_benefits - delta_costs) @ factors + delta_health @ flows.health_factors
+        else:
+            net, health = flows.driven(scenario.driver or "")
+            driven = flows.present(net, health)
+            if scenario.kind == "driver_scale":
+                out[row] = npv_vs_dn + scenario.value * driven
+            elif scenario.kind == "driver_attrition":
+                found = flows.drivers.get(scenario.driver or "")
+                completing = found.completing(scenario.value) if found and found.completing else np.ones_like(driven)
+                out[row] = npv_vs_dn + (completing - 1.0) * driven
+            else:  # driver_delay
+                out[row] = npv_vs_dn + flows.present(_delayed(net, scenario.value), _delayed(health, scenario.value)) \
+                    - driven
     return out
 
 
@@ -324,6 +386,8 @@ def appraise_arrays(
     scenarios: Sequence[SensitivityScenario] | None = None,
     health_benefits: np.ndarray | None = None,
     base_year: int | None = None,
+    drivers: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
+    completing: Callable[[float], np.ndarray] | None = None,
 ) -> Appraisal:
     """Appraise options given as option × year matrices (the vectorised core of ``appraise``).
 
@@ -343,6 +407,9 @@ def appraise_arrays(
         health_benefits: health benefits (QALY-valued) by option and year, discounted by the health
             schedule; None for none.
         base_year: the calendar year of year 0, for the payback's financial year.
+        drivers: for each driver, the (costs before optimism bias, standard benefits, health benefits) of the
+            lines that name it, by option and year, for the driver sensitivities and switching values.
+        completing: attrition points higher -> the share of each option's apprentices who still complete.
 
     Returns:
         The appraisal; its assumptions hold the rate, the optimism bias given and the number of years.
@@ -369,8 +436,12 @@ def appraise_arrays(
     bias = _optimism_bias(optimism_bias, n_options)
     schedule = _resolve_schedule(rate, schedule)
     scenarios = sensitivity_scenarios() if scenarios is None else tuple(scenarios)
-    flows = _Flows(raw_costs * (1.0 + bias)[:, None], benefits, health, _frozen(_factors(years, schedule)),
-                   _frozen(_factors(years, discount_schedule(HEALTH_SCHEDULE))))
+    uplift = (1.0 + bias)[:, None]
+    driven = {name: DrivenFlows(np.asarray(b, dtype=float) - np.asarray(c, dtype=float) * uplift,
+                                np.asarray(h, dtype=float), completing)
+              for name, (c, b, h) in (drivers or {}).items()}
+    flows = _Flows(raw_costs * uplift, benefits, health, _frozen(_factors(years, schedule)),
+                   _frozen(_factors(years, discount_schedule(HEALTH_SCHEDULE))), driven)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         results, rows = _appraise_core(flows, bias, do_nothing, preferred, ids, names, scenarios,
                                        schedule.short_term_rate, base_year)
@@ -427,6 +498,7 @@ def _appraise_core(flows: _Flows, bias: np.ndarray, do_nothing: int | None, pref
     moves = np.any((delta_costs != 0) | (delta_benefits != 0) | (delta_health != 0), axis=1)
     sensitivity = _sensitivity(scenarios, flows, delta_costs, delta_benefits, delta_health, npv_vs_dn, pv_costs,
                                pv_benefits, short_term_rate)
+    by_driver = driver_switching_values(flows, npv_vs_dn)
     net = benefits + health - costs
     delta = net - (net[reference] if reference is not None else 0.0)
     for array in (costs, benefits, health, net, delta, cumulative):
@@ -450,6 +522,7 @@ def _appraise_core(flows: _Flows, bias: np.ndarray, do_nothing: int | None, pref
             cost_switching_value=None if is_dn else _ratio(float(npv_vs_dn[i]), extra_costs),
             benefit_switching_value=None if is_dn else _ratio(float(npv_vs_dn[i]), extra_benefits),
             sensitivity=by_scenario, do_nothing=is_dn, preferred=i == preferred,
+            driver_switching_values={d: None if is_dn else _number(v[i]) for d, v in by_driver.items()},
             costs=costs[i], benefits=benefits[i], health_benefits=health[i], net=net[i], delta=delta[i],
             cumulative_discounted_delta=cumulative[i],
         ))
@@ -535,6 +608,8 @@ def appraise(case: Case) -> Appraisal:
     costs = by_option([*case.costs, *workforce])
     benefits = by_option(standard)
     health_benefits = by_option(health)
+    drivers = {d: (by_option([c for c in case.costs if d in c.drivers]), by_option([b for b in standard if d in b.drivers]),
+                   by_option([b for b in health if d in b.drivers])) for d in DRIVERS}
     do_nothing = next((i for i, o in enumerate(options) if o.do_nothing), None)
     preferred = next((i for i, o in enumerate(options) if o.preferred), None)
     result = appraise_arrays(
@@ -548,8 +623,35 @@ def appraise(case: Case) -> Appraisal:
         preferred=preferred,
         health_benefits=health_benefits,
         base_year=assumptions.base_year,
+        drivers=drivers,
+        completing=lambda points: completing_share(case, points),
     )
     return replace(result, assumptions=assumptions_used(case))
+
+
+def completing_share(case: Case, points: float) -> np.ndarray:
+    """For each option, the share of its apprentices who still complete if attrition is ``points`` higher:
+    sum of learners x (1 - attrition - points)^(months / 12) over its apprenticeships, over the same at the
+    case's attrition. An option without apprentices takes the programme's duration (the education
+    provider's, else the standard's typical 24 months) for one learner."""
+    a = case.assumptions.attrition
+    higher = max(0.0, 1.0 - a - points)
+    slots: dict[str, list[tuple[float, float]]] = {}
+    for item in case.apprenticeships:
+        key = option_key(item.option)
+        if key:
+            slots.setdefault(key, []).append((item.learners or 0.0, (item.duration_months or 0) / 12))
+    typical = (case.education_provider.duration_months or typical_duration_months()) / 12
+    out = []
+    for option in case.options:
+        cohorts = slots.get(option_key(option.id) or "", [])
+        now = sum(learners * (1 - a) ** years for learners, years in cohorts)
+        if now > 0:
+            out.append(sum(learners * higher**years for learners, years in cohorts) / now)
+        else:
+            out.append((higher / (1 - a)) ** typical)
+    return np.asarray(out, dtype=float)
+
 
 
 def effective_optimism_bias(case: Case, index: int) -> float:

@@ -36,7 +36,7 @@ def cached_result_findings(submission: Submission, appraisal: Appraisal) -> list
         expected = by_id.get(option) if option else None
         for key, header in words.figures.items():
             cell = row.get(header)
-            want = getattr(expected, key) if expected else None
+            want = expected.figure(key) if expected else None
             findings.extend(_compare(cell, want, results.sheet, f"{header} of option {_named(option)}"))
     sensitivity = package.table(words.sensitivity_table)
     if sensitivity is not None:

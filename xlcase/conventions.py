@@ -8,3 +8,5 @@ RECONCILIATION_ROUNDING = 0.01  # pounds: how far the financial case's reconcili
 # continue after the project (recurrent) unless a line says otherwise.
 PAY_CATEGORIES = frozenset({"pay", "backfill", "mentoring", "management", "external_staff"})
 RECURRENT_CATEGORIES = frozenset({"pay", "management", "external_staff"})
+TYPICAL_STANDARD = "ST0215"  # the assistant practitioner (health) apprenticeship, whose duration is the default
+DRIVER_FIGURE = "switching_value_"  # + a driver: its switching value in the Results table (switching_value_agency_rate)

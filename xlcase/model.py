@@ -27,13 +27,16 @@ Beneficiary = Literal["trust", "department", "patients", "service_users", "staff
 BenefitClass = Literal["cash_releasing", "non_cash_releasing", "societal", "health", "unmonetisable"]
 MilestoneStatus = Literal["not_started", "on_track", "at_risk", "late", "complete"]
 PayPoint = Literal["entry", "intermediate", "top"]
+Driver = Literal["agency_rate", "nurse_time", "per_qualified_ap"]  # what a line's amounts are proportional to
 CODE_LISTS: dict[str, tuple[str, ...]] = {  # the coded values of the case file, by the template list that labels them
     "cost_category": get_args(CostCategory),
     "beneficiary": get_args(Beneficiary),
     "benefit_class": get_args(BenefitClass),
     "milestone_status": get_args(MilestoneStatus),
     "pay_point": get_args(PayPoint),
+    "driver": get_args(Driver),
 }
+DRIVERS: tuple[str, ...] = get_args(Driver)
 Score = Annotated[int, Field(ge=1, le=5)]
 Money = float
 MAX_APPRAISAL_YEARS = 125  # the Green Book schedule's last band starts at year 301; 125 years is ample here
@@ -193,6 +196,7 @@ class CostLine(Part):
     category: CostCategory | None = None
     description: Text | None = None
     recurrent: bool | None = Field(None, description="A cost that continues after the project; none: by its category.")
+    drivers: list[Driver] = Field([], description="What the amounts are proportional to, for the driver sensitivities.")
     amounts: Amounts = []
 
 
@@ -203,6 +207,7 @@ class BenefitLine(Part):
     description: Text | None = None
     measure: Text | None = None
     budget_line: Text | None = Field(None, description="The budget a cash-releasing benefit releases (cost centre).")
+    drivers: list[Driver] = Field([], description="What the amounts are proportional to, for the driver sensitivities.")
     amounts: Amounts = []
 
 

@@ -320,12 +320,18 @@ class _Reader:
                 return False
             raise ValueError(f"expected Yes or No, got {_shown(value)}")
         if kind == "choice" and list_name:
-            code = self.template.code(list_name, _as_text(value))
-            if code is None:
-                allowed = ", ".join(self.template.lists[list_name].values())
-                raise ValueError(f"{_shown(value)} is not in the list ({allowed})")
-            return code
+            return self._code(list_name, _as_text(value))
+        if kind == "choices" and list_name:
+            parts = _as_text(value).replace(";", ",").split(",")
+            return [self._code(list_name, part) for part in parts if part.strip()]
         return value
+
+    def _code(self, list_name: str, text: str) -> str:
+        code = self.template.code(list_name, text)
+        if code is None:
+            allowed = ", ".join(self.template.lists[list_name].values())
+            raise ValueError(f"{_shown(text)} is not in the list ({allowed})")
+        return code
 
     def _number(self, value: Any, sheet: str | None, ref: str | None, section: str, what: str) -> float:
         if isinstance(value, bool):

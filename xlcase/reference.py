@@ -27,7 +27,9 @@ INFLATION_FILE = "inflation.yaml"
 STANDARD_SCHEDULE = "standard"
 HEALTH_SCHEDULE = "health"  # for health effects valued as QALYs (Green Book)
 PayPoint = Literal["entry", "intermediate", "top"]
-ScenarioKind = Literal["costs_change", "benefits_change", "benefits_delay", "discount_schedule"]
+ScenarioKind = Literal["costs_change", "benefits_change", "benefits_delay", "discount_schedule", "driver_scale",
+                       "driver_attrition", "driver_delay"]
+DRIVER_KINDS = ("driver_scale", "driver_attrition", "driver_delay")
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
@@ -116,11 +118,16 @@ class SensitivityScenario(_Data):
     kind: ScenarioKind
     value: float = 0.0
     schedule: str | None = None
+    driver: str | None = None  # the lines it changes: those naming this driver (xlcase.model.Driver)
 
     @model_validator(mode="after")
     def _parameters(self) -> SensitivityScenario:
         if (self.kind == "discount_schedule") != (self.schedule is not None):
             raise ValueError("a discount_schedule scenario names its schedule, and only it does")
+        if (self.kind in DRIVER_KINDS) != (self.driver is not None):
+            raise ValueError("a driver scenario names its driver, and only it does")
+        if self.kind == "driver_delay" and not 0 <= self.value <= 12:
+            raise ValueError("a driver delay is 0 to 12 months")
         if self.kind == "benefits_delay" and (self.value < 0 or self.value != int(self.value)):
             raise ValueError("a delay is a whole number of years, 0 or more")
         return self

@@ -14,7 +14,8 @@ Formulas written in the template may use placeholders, expanded by :meth:`Templa
 - ``{costs:#years}``: the year columns of a table, ``Costs[[Year 0]:[Year 9]]``;
 - ``{likelihood}`` (in a table's calculated column): this row's cell of that column;
 - ``{yes}`` / ``{no}``: the text of a Yes/No cell, quoted;
-- ``{label:benefit_class:health}``: the label the workbook shows for a code, quoted.
+- ``{label:benefit_class:health}``: the label the workbook shows for a code, quoted;
+- ``{sensitivity:driver_attrition}``: the Inputs cell of the first sensitivity scenario of a kind.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ YES_NO_LIST = "yes_no"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")  # no nesting, so no backtracking
 
 ColumnType = Literal["text", "longtext", "number", "integer", "money", "percent", "date", "year", "bool",
-                     "choice", "option", "aim", "score", "years", "formula"]
+                     "choice", "choices", "option", "aim", "score", "years", "formula"]
+CHOICES_SEPARATOR = ", "  # between the labels of a "choices" cell (several values of one list)
 SheetKind = Literal["guide", "form", "inputs", "workforce_costs", "appraisal", "results", "affordability", "checks",
                     "lists"]
 LAYOUT_KINDS = ("guide", "workforce_costs", "appraisal", "results", "affordability", "checks")
@@ -73,7 +75,7 @@ class Column(_Part):
             raise ValueError("a column has a formula exactly when its type is formula")
         if not self.key:
             raise ValueError("a column needs a key: the field of the case it holds, or a name for a calculated column")
-        if (self.type == "choice") != (self.list is not None):
+        if (self.type in ("choice", "choices")) != (self.list is not None):
             raise ValueError("a choice column names its list, and only a choice column does")
         return self
 
@@ -206,6 +208,8 @@ class OptionRows(_Part):
     cumulative: str
     lowest_ahead: str
     paid_back: str
+    driven_net: str  # "{driver}" is replaced by the driver's label
+    driven_health: str
 
 
 class AppraisalLayout(_Part):
@@ -518,6 +522,8 @@ class Template(_Part):
         if token in ("yes", "no"):
             return _quoted(getattr(self, token))
         kind, _, rest = token.partition(":")
+        if kind == "sensitivity":
+            return scenario_value_name(rest)
         if kind == "label":
             list_name, _, code = rest.partition(":")
             if code not in self.lists.get(list_name, {}):
@@ -532,6 +538,25 @@ class Template(_Part):
         if this_table is None:
             raise KeyError(f"{token!r} is not a table:column reference")
         return f"{this_table.name}[[#This Row],[{this_table.header(token)}]]"
+
+
+def sensitivity_name(index: int) -> str:
+    """The defined name of the i-th sensitivity scenario's value cell on the Inputs sheet."""
+    return f"Sensitivity{index + 1}"
+
+
+def scenario_value_name(kind: str) -> str:
+    """The defined name of the value of the first sensitivity scenario of a kind ('driver_attrition').
+
+    Raises:
+        KeyError: no scenario of that kind in the reference data.
+    """
+    from xlcase.reference import sensitivity_scenarios
+
+    for index, scenario in enumerate(sensitivity_scenarios()):
+        if scenario.kind == kind:
+            return sensitivity_name(index)
+    raise KeyError(f"no sensitivity scenario of kind {kind!r}")
 
 
 def reference_code_lists() -> dict[str, tuple[str, ...]]:

@@ -53,9 +53,13 @@ def engine_result_rows(book: Any) -> Rows:
                    for cell in (key.replace("_", " ").capitalize(), appraisal.assumptions.get(key))]
     rows: Rows = [[RESULTS_TITLE], assumptions, [c.header for c in columns]]
     for option in appraisal.options:
-        figures = option.to_dict()
-        rows.append([figures[c.figure] for c in columns])
+        rows.append([_plain(option.figure(c.figure)) for c in columns])
     return rows
+
+
+def _plain(value: Any) -> Any:
+    """A figure as a cell takes it: None stays None (an empty cell), a numpy float a Python float."""
+    return float(value) if isinstance(value, float) else value
 
 
 def sheet_rows(build: Callable[[Any], Rows], book: Any) -> Rows:

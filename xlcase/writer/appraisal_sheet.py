@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase import reference
+from xlcase.model import DRIVERS
 from xlcase.conventions import HEALTH_CLASS
 from xlcase.reference import HEALTH_SCHEDULE, STANDARD_SCHEDULE
 from xlcase.template import Sheet, Template
@@ -27,7 +28,8 @@ from xlcase.writer.styles import CALC, LABEL, NUMBER_FORMATS
 YEAR_COL = 5  # column E: first year of the time axis
 ROW_YEAR, ROW_FY, ROW_IN_PERIOD = 4, 5, 6
 FLOW_ROWS = ("costs", "benefits", "health_benefits", "net", "delta_costs", "delta_benefits", "delta_health",
-             "incremental_costs", "savings", "discounted", "cumulative", "lowest_ahead", "paid_back")
+             "incremental_costs", "savings", "discounted", "cumulative", "lowest_ahead", "paid_back",
+             *(f"{part}:{driver}" for driver in DRIVERS for part in ("driven_net", "driven_health")))
 BLOCK_HEIGHT = 2 + len(FLOW_ROWS) + 1  # the option row, its optimism bias, the flows, a blank row
 
 
@@ -148,6 +150,24 @@ def _flows(grid: AppraisalGrid, option: str, year_col: str) -> dict[str, str]:
     }
 
 
+def _driven(grid: AppraisalGrid, option: str, year_col: str, driver: str) -> dict[str, str]:
+    """SUMIFS of one option's typed lines that name a driver in their Drivers column, in one year."""
+    template = grid.template
+    index = f"{year_col}${ROW_YEAR}+1"
+    costs = template.table("costs").year_span(grid.years)
+    benefits = template.table("benefits").year_span(grid.years)
+    health = template.formula(f"{{label:benefit_class:{HEALTH_CLASS}}}")
+    named = '"*"&' + template.formula(f"{{label:driver:{driver}}}") + '&"*"'  # the label among others
+    cost_lines = f"{template.ref('costs', 'option')},{option},{template.ref('costs', 'drivers')},{named}"
+    benefit_lines = (f"{template.ref('benefits', 'option')},{option},{template.ref('benefits', 'drivers')},{named},"
+                     f"{template.ref('benefits', 'category')}")
+    return {
+        "costs": f"SUMIFS(INDEX({costs},0,{index}),{cost_lines})",
+        "benefits": f'SUMIFS(INDEX({benefits},0,{index}),{benefit_lines},"<>"&{health})',
+        "health_benefits": f"SUMIFS(INDEX({benefits},0,{index}),{benefit_lines},{health})",
+    }
+
+
 def _write_do_nothing(ws: Worksheet, grid: AppraisalGrid) -> None:
     """The do-nothing and preferred option IDs, and the do-nothing option's flows every option is compared with."""
     template = grid.template
@@ -196,7 +216,9 @@ def _write_block(ws: Worksheet, grid: AppraisalGrid, block: OptionBlock) -> None
           "percent")
     bias = f"$C${block.bias_row}"
     for key in FLOW_ROWS:
-        _label(ws, block.row(key), "  " + getattr(labels, key))
+        part, _, driver = key.partition(":")
+        text = getattr(labels, part).format(driver=template.label("driver", driver)) if driver else getattr(labels, key)
+        _label(ws, block.row(key), "  " + text)
     r = {key: block.row(key) for key in FLOW_ROWS}
     dn = grid.row_dn
     df, dfh = grid.factor_row[STANDARD_SCHEDULE], grid.factor_row[HEALTH_SCHEDULE]
@@ -226,6 +248,11 @@ def _write_block(ws: Worksheet, grid: AppraisalGrid, block: OptionBlock) -> None
                           f"SUMPRODUCT(ABS(${grid.first_letter}{r['delta_costs']}:${last}{r['delta_health']}))>0,"
                           f'{c}{r["lowest_ahead"]}>=-{PAYBACK_TOLERANCE_NAME}),{c}${ROW_YEAR},"")'),
         }
+        for driver in DRIVERS:
+            named = _driven(grid, option, c, driver)
+            formulas[f"driven_net:{driver}"] = (f'=IF({option}="",0,({named["benefits"]}-{named["costs"]}*(1+{bias}))'
+                                                f"*{mask})")
+            formulas[f"driven_health:{driver}"] = f'=IF({option}="",0,{named["health_benefits"]}*{mask})'
         for key in FLOW_ROWS:
             _calc(ws, r[key], col, formulas[key], "integer" if key == "paid_back" else "money")
 

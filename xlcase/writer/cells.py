@@ -15,6 +15,7 @@ from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.errors import BadInputError
+from xlcase.template import CHOICES_SEPARATOR
 from xlcase.writer.styles import INPUT, NUMBER_FORMATS
 
 MAX_CELL_TEXT = 32_767  # Excel's limit on the characters in one cell
@@ -47,6 +48,10 @@ def put_input(cell: Cell, value: Any, kind: str, where: str = "", labels: dict[s
         put_text(cell, labels["yes" if value else "no"])
     elif kind == "choice" and labels is not None:
         put_text(cell, labels.get(value, value), where)
+    elif kind == "choices" and labels is not None:
+        cell.value = None
+        if value:
+            put_text(cell, CHOICES_SEPARATOR.join(labels.get(v, v) for v in value), where)
     elif isinstance(value, str):
         put_text(cell, value, where)
     elif isinstance(value, (dt.date, int, float)):

@@ -156,7 +156,7 @@ def _labels(template: Template, kind: str, list_name: str | None) -> dict[str, s
     """The labels an input cell shows: its choice list's, or Yes/No for a flag."""
     if kind == "bool":
         return template.lists[YES_NO_LIST]
-    return template.lists[list_name] if list_name else None
+    return template.lists[list_name] if list_name else None  # choice and choices columns
 
 
 def _write_year_labels(ws: Worksheet, table: Table, template: Template, row: int, layout: Layout) -> int:

@@ -14,8 +14,9 @@ from xlcase import reference
 from xlcase.conventions import PAYBACK_TOLERANCE, RECONCILIATION_ROUNDING
 from xlcase.model import Case
 from xlcase.reference import HEALTH_SCHEDULE, STANDARD_SCHEDULE
-from xlcase.template import Sheet, Template
-from xlcase.workforce import rates_for
+from xlcase.template import Sheet, Template, sensitivity_name
+from xlcase.conventions import TYPICAL_STANDARD
+from xlcase.pay import rates_for, typical_duration_months
 from xlcase.writer.cells import add_note, define_name, put_text
 from xlcase.writer.forms import finish_sheet, write_fields, write_heading
 from xlcase.writer.layout import FIRST_COLUMN, Layout
@@ -24,6 +25,7 @@ from xlcase.writer.styles import CALC, LABEL, NOTE, NUMBER_FORMATS
 RATE_FROM = "RateFrom"  # first year of each discount band
 PAYBACK_TOLERANCE_NAME = "PaybackTolerance"
 RECONCILIATION_TOLERANCE = "ReconciliationTolerance"
+TYPICAL_DURATION = "TypicalDurationMonths"
 OB_TYPES, OB_UPPER, OB_LOWER = "OptimismBiasTypes", "OptimismBiasUpper", "OptimismBiasLower"
 PAY_BAND_CODES, PAY_BAND_LABELS, PAY_TABLE = "PayBandCodes", "PayBandLabels", "PayTable"
 NI_RATE, NI_THRESHOLD = "NIRate", "NIThreshold"
@@ -35,11 +37,6 @@ HOURS_PER_YEAR, MONTHLY_SHARE, COMPLETION_SHARE, CO_INVESTMENT = "HoursPerYear",
 def schedule_name(schedule: str) -> str:
     """The defined name of a discount schedule's rates column ('standard' -> 'RatesStandard')."""
     return "Rates" + "".join(part.capitalize() for part in schedule.split("_"))
-
-
-def sensitivity_name(index: int) -> str:
-    """The defined name of the i-th sensitivity scenario's value cell."""
-    return f"Sensitivity{index + 1}"
 
 
 def write_inputs_sheet(ws: Worksheet, sheet: Sheet, case: Case, template: Template, layout: Layout) -> None:
@@ -131,6 +128,10 @@ _SCENARIO_HELP = {
     "benefits_change": "The option's benefits changed by this fraction.",
     "benefits_delay": "The option's benefits arrive this many years later.",
     "discount_schedule": "Every flow discounted at this schedule's rates (health benefits keep the health rates).",
+    "driver_scale": "The option's lines that name this driver (Drivers column) changed by this fraction.",
+    "driver_attrition": "Learner attrition this much higher: lines that scale with the APs who qualify fall as fewer "
+                        "complete.",
+    "driver_delay": "The option's lines that scale with the APs who qualify arrive this many months later.",
 }
 
 
@@ -148,7 +149,8 @@ def _write_sensitivity_scenarios(ws: Worksheet, layout: Layout, row: int) -> int
             put_text(value, f"the {scenario.name} rates in the table above")
         else:
             value = ws.cell(r, FIRST_COLUMN + 1, scenario.value)
-            value.number_format = "0" if scenario.kind == "benefits_delay" else NUMBER_FORMATS["percent"]
+            whole = scenario.kind in ("benefits_delay", "driver_delay")
+            value.number_format = "0" if whole else NUMBER_FORMATS["percent"]
         value.style = CALC
         _define(ws, layout, sensitivity_name(i), absolute_coordinate(value.coordinate))
     return row + len(scenarios)
@@ -232,6 +234,8 @@ def _write_pay_reference(ws: Worksheet, case: Case, template: Template, layout: 
         (MONTHLY_SHARE, "Apprenticeship fees paid monthly over the programme", rates.monthly_share, "percent"),
         (COMPLETION_SHARE, "... and on completion", rates.completion_share, "percent"),
         (CO_INVESTMENT, "Employer's share of a co-invested apprenticeship's fees", rates.co_investment, "percent"),
+        (TYPICAL_DURATION, f"Typical duration of {TYPICAL_STANDARD} in months (when no programme says)",
+         typical_duration_months(), "integer"),
     )
     for name, text, value, fmt in on_costs:
         label = ws.cell(r, FIRST_COLUMN)

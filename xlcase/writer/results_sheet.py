@@ -12,12 +12,14 @@ from openpyxl.chart.series import SeriesLabel
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlcase.conventions import DRIVER_FIGURE
+from xlcase.model import DRIVERS
 from xlcase.reference import HEALTH_SCHEDULE, STANDARD_SCHEDULE, SensitivityScenario
-from xlcase.template import Sheet, Template
+from xlcase.template import Sheet, Template, sensitivity_name
 from xlcase.writer.appraisal_sheet import ROW_FY, ROW_IN_PERIOD, YEAR_COL, AppraisalGrid, OptionBlock
 from xlcase.writer.cells import add_table, financial_year_formula, header_row, put_text
 from xlcase.writer.forms import finish_sheet, write_heading
-from xlcase.writer.inputs_sheet import sensitivity_name
+from xlcase.writer.inputs_sheet import TYPICAL_DURATION
 from xlcase.writer.layout import FIRST_COLUMN
 from xlcase.writer.styles import CALC, LABEL, NUMBER_FORMATS, OUTPUT, SUBHEADING
 
@@ -82,7 +84,17 @@ def _result_formulas(grid: AppraisalGrid, block: OptionBlock, at: dict[str, str]
                                 f'{at["npv_vs_do_nothing"]}/{at["incremental_pv_costs"]}))',
         "benefit_switching_value": f'=IF({not_dn},"",IF({at["incremental_pv_benefits"]}=0,"",'
                                    f'{at["npv_vs_do_nothing"]}/{at["incremental_pv_benefits"]}))',
+        **{f"{DRIVER_FIGURE}{driver}": f'=IF({not_dn},"",IF({driven_pv(grid, block, driver)}=0,"",'
+                                       f'{at["npv_vs_do_nothing"]}/({driven_pv(grid, block, driver)})))'
+           for driver in DRIVERS},
     }
+
+
+def driven_pv(grid: AppraisalGrid, block: OptionBlock, driver: str) -> str:
+    """The present value of an option's lines that name a driver (benefits less costs, health at its rate)."""
+    net, health = block.row(f"driven_net:{driver}"), block.row(f"driven_health:{driver}")
+    return (f"SUMPRODUCT({grid.span(net)},{grid.factors()})"
+            f"+SUMPRODUCT({grid.span(health)},{grid.factors(HEALTH_SCHEDULE)})")
 
 
 def sensitivity_headers(template: Template, scenarios: tuple[SensitivityScenario, ...]) -> tuple[str, ...]:
@@ -109,10 +121,33 @@ def _scenario_formula(grid: AppraisalGrid, block: OptionBlock, index: int, scena
         late = [f"SUMPRODUCT({grid.span(row(key), 0, years - lag)},{grid.factors(schedule, lag)},{mask})"
                 for key, schedule in (("benefits", STANDARD_SCHEDULE), ("health_benefits", HEALTH_SCHEDULE))]
         return f"{base}-{result['pv_benefits']}+{'+'.join(late)}"
+    if scenario.kind == "driver_scale":
+        return f"{base}+{value}*({driven_pv(grid, block, scenario.driver or '')})"
+    if scenario.kind == "driver_attrition":
+        return f"{base}+({_completing_share(grid, block, value)}-1)*({driven_pv(grid, block, scenario.driver or '')})"
+    if scenario.kind == "driver_delay":
+        driver, years = scenario.driver or "", grid.years
+        net, health = row(f"driven_net:{driver}"), row(f"driven_health:{driver}")
+        later = (f"SUMPRODUCT({grid.span(net, 0, years - 1)},{grid.factors(STANDARD_SCHEDULE, 1)},"
+                 f"{grid.span(ROW_IN_PERIOD, 1)})+SUMPRODUCT({grid.span(health, 0, years - 1)},"
+                 f"{grid.factors(HEALTH_SCHEDULE, 1)},{grid.span(ROW_IN_PERIOD, 1)})") if years > 1 else "0"
+        share = f"{value}/12"
+        return f"{base}-{share}*({driven_pv(grid, block, driver)})+{share}*({later})"
     factors = grid.factors(scenario.schedule or STANDARD_SCHEDULE)
     return (f"SUMPRODUCT({grid.span(row('delta_benefits'))},{factors})"
             f"-SUMPRODUCT({grid.span(row('delta_costs'))},{factors})"
             f"+SUMPRODUCT({grid.span(row('delta_health'))},{dfh})")
+
+
+def _completing_share(grid: AppraisalGrid, block: OptionBlock, points: str) -> str:
+    """The share of an option's apprentices who still complete at the higher attrition
+    (xlcase.appraisal.completing_share): from the Apprenticeships table, else the programme's duration."""
+    t = grid.template
+    option = grid.cell(3, block.top)
+    now = f"SUMIFS({t.ref('apprenticeships', 'completing')},{t.ref('apprenticeships', 'option')},{option})"
+    higher = f"SUMIFS({t.ref('apprenticeships', 'completing_test')},{t.ref('apprenticeships', 'option')},{option})"
+    months = f"IF(LEN(ProviderDurationMonths)=0,{TYPICAL_DURATION},ProviderDurationMonths)"
+    return f"IF({now}>0,{higher}/{now},(MAX(0,1-Attrition-{points})/(1-Attrition))^({months}/12))"
 
 
 def _write_sensitivity(ws: Worksheet, grid: AppraisalGrid, header: int, col: dict[str, str]) -> None:
