@@ -328,19 +328,27 @@ def _delayed(matrix: np.ndarray, months: float) -> np.ndarray:
     return out
 
 
-def driver_switching_values(flows: _Flows, npv_vs_dn: np.ndarray) -> dict[str, np.ndarray]:
+def _against(change: np.ndarray, do_nothing: int | None) -> np.ndarray:
+    """A change in every option's present value, less the same change in the do-nothing option's: a driver is
+    a fact about the world, so it moves the do-nothing option's lines that name it too (full-cost entry)."""
+    return change - (change[do_nothing] if do_nothing is not None else 0.0)
+
+
+def driver_switching_values(flows: _Flows, npv_vs_dn: np.ndarray, do_nothing: int | None) -> dict[str, np.ndarray]:
     """By how much (a fraction) each driver may fall before an option is no better than doing nothing."""
     out = {}
     for driver in DRIVERS:
         net, health = flows.driven(driver)
-        out[driver] = npv_vs_dn / flows.present(net, health)
+        out[driver] = npv_vs_dn / _against(flows.present(net, health), do_nothing)
     return out
 
 
 def _sensitivity(scenarios: Sequence[SensitivityScenario], flows: _Flows, delta_costs: np.ndarray,
                  delta_benefits: np.ndarray, delta_health: np.ndarray, npv_vs_dn: np.ndarray,
-                 pv_costs: np.ndarray, pv_benefits: np.ndarray, short_term_rate: float) -> np.ndarray:
-    """NPV vs do nothing of every option (columns) under every scenario (rows); the option's own flows change only."""
+                 pv_costs: np.ndarray, pv_benefits: np.ndarray, do_nothing: int | None) -> np.ndarray:
+    """NPV vs do nothing of every option (columns) under every scenario (rows). The cost and benefit scenarios
+    change the option's own flows only; a driver scenario changes every line naming the driver, the
+    do-nothing option's too."""
     years = flows.factors.size
     out = np.empty((len(scenarios), delta_costs.shape[0]))
     for row, scenario in enumerate(scenarios):
@@ -362,14 +370,14 @@ def _sensitivity(scenarios: Sequence[SensitivityScenario], flows: _Flows, delta_
             net, health = flows.driven(scenario.driver or "")
             driven = flows.present(net, health)
             if scenario.kind == "driver_scale":
-                out[row] = npv_vs_dn + scenario.value * driven
+                change = scenario.value * driven
             elif scenario.kind == "driver_attrition":
                 found = flows.drivers.get(scenario.driver or "")
                 completing = found.completing(scenario.value) if found and found.completing else np.ones_like(driven)
-                out[row] = npv_vs_dn + (completing - 1.0) * driven
+                change = (completing - 1.0) * driven
             else:  # driver_delay
-                out[row] = npv_vs_dn + flows.present(_delayed(net, scenario.value), _delayed(health, scenario.value)) \
-                    - driven
+                change = flows.present(_delayed(net, scenario.value), _delayed(health, scenario.value)) - driven
+            out[row] = npv_vs_dn + _against(change, do_nothing)
     return out
 
 
@@ -443,8 +451,7 @@ def appraise_arrays(
     flows = _Flows(raw_costs * uplift, benefits, health, _frozen(_factors(years, schedule)),
                    _frozen(_factors(years, discount_schedule(HEALTH_SCHEDULE))), driven)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        results, rows = _appraise_core(flows, bias, do_nothing, preferred, ids, names, scenarios,
-                                       schedule.short_term_rate, base_year)
+        results, rows = _appraise_core(flows, bias, do_nothing, preferred, ids, names, scenarios, base_year)
     return Appraisal(
         assumptions={"base_year": base_year, "appraisal_years": years, "discount_rate": schedule.short_term_rate,
                      "optimism_bias": float(bias.max()) if not isinstance(optimism_bias, Sequence) and n_options
@@ -473,7 +480,7 @@ def _optimism_bias(value: float | Sequence[float | None], n_options: int) -> np.
 
 def _appraise_core(flows: _Flows, bias: np.ndarray, do_nothing: int | None, preferred: int | None,
                    ids: list[str | None], names: list[str | None], scenarios: Sequence[SensitivityScenario],
-                   short_term_rate: float, base_year: int | None) -> tuple[list[OptionResult], list[SensitivityRow]]:
+                   base_year: int | None) -> tuple[list[OptionResult], list[SensitivityRow]]:
     """The figures of every option from checked inputs (floating-point warnings silenced by the caller)."""
     n_options, years = flows.costs.shape
     costs, benefits, health = flows.costs, flows.benefits, flows.health
@@ -497,8 +504,8 @@ def _appraise_core(flows: _Flows, bias: np.ndarray, do_nothing: int | None, pref
     stays_paid = lowest_from_here >= -PAYBACK_TOLERANCE
     moves = np.any((delta_costs != 0) | (delta_benefits != 0) | (delta_health != 0), axis=1)
     sensitivity = _sensitivity(scenarios, flows, delta_costs, delta_benefits, delta_health, npv_vs_dn, pv_costs,
-                               pv_benefits, short_term_rate)
-    by_driver = driver_switching_values(flows, npv_vs_dn)
+                               pv_benefits, do_nothing)
+    by_driver = driver_switching_values(flows, npv_vs_dn, do_nothing)
     net = benefits + health - costs
     delta = net - (net[reference] if reference is not None else 0.0)
     for array in (costs, benefits, health, net, delta, cumulative):

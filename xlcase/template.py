@@ -223,6 +223,7 @@ class AppraisalLayout(_Part):
     do_nothing_costs: str
     do_nothing_benefits: str
     do_nothing_health: str
+    do_nothing_driven_prefix: str  # before a driver row's label, for the do-nothing option's
     option_rows: OptionRows
 
 

@@ -67,7 +67,9 @@ class AppraisalGrid:
         self.row_do_nothing, self.row_preferred = below_axis, below_axis + 1
         self.row_dn_bias = below_axis + 2
         self.row_dn = {"costs": below_axis + 3, "benefits": below_axis + 4, "health_benefits": below_axis + 5}
-        first_block = below_axis + 7
+        driven = [key for key in FLOW_ROWS if ":" in key]
+        self.row_dn_driven = {key: below_axis + 6 + i for i, key in enumerate(driven)}
+        first_block = below_axis + 7 + len(driven)
         self.blocks = [OptionBlock(k + 1, first_block + k * BLOCK_HEIGHT) for k in range(self.options)]
 
     @property
@@ -150,6 +152,16 @@ def _flows(grid: AppraisalGrid, option: str, year_col: str) -> dict[str, str]:
     }
 
 
+def _driven_formulas(option: str, bias: str, grid: AppraisalGrid, year_col: str, mask: str) -> dict[str, str]:
+    """Each driver's rows for one option and year: its lines naming the driver (standard net, health)."""
+    out = {}
+    for driver in DRIVERS:
+        named = _driven(grid, option, year_col, driver)
+        out[f"driven_net:{driver}"] = f'=({named["benefits"]}-{named["costs"]}*(1+{bias}))*{mask}'
+        out[f"driven_health:{driver}"] = f'={named["health_benefits"]}*{mask}'
+    return out
+
+
 def _driven(grid: AppraisalGrid, option: str, year_col: str, driver: str) -> dict[str, str]:
     """SUMIFS of one option's typed lines that name a driver in their Drivers column, in one year."""
     template = grid.template
@@ -186,14 +198,21 @@ def _write_do_nothing(ws: Worksheet, grid: AppraisalGrid) -> None:
               "health_benefits": words.do_nothing_health}
     for key, row in grid.row_dn.items():
         _label(ws, row, labels[key])
+    rows = template.appraisal.option_rows
+    for key, row in grid.row_dn_driven.items():
+        part, _, driver = key.partition(":")
+        _label(ws, row, f"{words.do_nothing_driven_prefix}{getattr(rows, part).format(driver=template.label('driver', driver))}")
+    bias = f"$C${grid.row_dn_bias}"
     for t in range(grid.years):
         col = YEAR_COL + t
         c = get_column_letter(col)
         mask = f"{c}${ROW_IN_PERIOD}"
         flows = _flows(grid, "DoNothingID", c)
-        uplift = f"*(1+$C${grid.row_dn_bias})"
         for key, row in grid.row_dn.items():
-            _calc(ws, row, col, f'=IF(DoNothingID="",0,{flows[key]}{uplift if key == "costs" else ""}*{mask})', "money")
+            uplift = f"*(1+{bias})" if key == "costs" else ""
+            _calc(ws, row, col, f'=IF(DoNothingID="",0,{flows[key]}{uplift}*{mask})', "money")
+        for key, formula in _driven_formulas("DoNothingID", bias, grid, c, mask).items():
+            _calc(ws, grid.row_dn_driven[key], col, f'=IF(DoNothingID="",0,{formula[1:]})', "money")
 
 
 def _write_block(ws: Worksheet, grid: AppraisalGrid, block: OptionBlock) -> None:
@@ -248,11 +267,8 @@ def _write_block(ws: Worksheet, grid: AppraisalGrid, block: OptionBlock) -> None
                           f"SUMPRODUCT(ABS(${grid.first_letter}{r['delta_costs']}:${last}{r['delta_health']}))>0,"
                           f'{c}{r["lowest_ahead"]}>=-{PAYBACK_TOLERANCE_NAME}),{c}${ROW_YEAR},"")'),
         }
-        for driver in DRIVERS:
-            named = _driven(grid, option, c, driver)
-            formulas[f"driven_net:{driver}"] = (f'=IF({option}="",0,({named["benefits"]}-{named["costs"]}*(1+{bias}))'
-                                                f"*{mask})")
-            formulas[f"driven_health:{driver}"] = f'=IF({option}="",0,{named["health_benefits"]}*{mask})'
+        formulas.update({key: f'=IF({option}="",0,{formula[1:]})'
+                         for key, formula in _driven_formulas(option, bias, grid, c, mask).items()})
         for key in FLOW_ROWS:
             _calc(ws, r[key], col, formulas[key], "integer" if key == "paid_back" else "money")
 

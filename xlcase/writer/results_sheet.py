@@ -84,17 +84,33 @@ def _result_formulas(grid: AppraisalGrid, block: OptionBlock, at: dict[str, str]
                                 f'{at["npv_vs_do_nothing"]}/{at["incremental_pv_costs"]}))',
         "benefit_switching_value": f'=IF({not_dn},"",IF({at["incremental_pv_benefits"]}=0,"",'
                                    f'{at["npv_vs_do_nothing"]}/{at["incremental_pv_benefits"]}))',
-        **{f"{DRIVER_FIGURE}{driver}": f'=IF({not_dn},"",IF({driven_pv(grid, block, driver)}=0,"",'
-                                       f'{at["npv_vs_do_nothing"]}/({driven_pv(grid, block, driver)})))'
+        **{f"{DRIVER_FIGURE}{driver}": f'=IF({not_dn},"",IF({driven_change(grid, block, driver)}=0,"",'
+                                       f'{at["npv_vs_do_nothing"]}/({driven_change(grid, block, driver)})))'
            for driver in DRIVERS},
     }
 
 
-def driven_pv(grid: AppraisalGrid, block: OptionBlock, driver: str) -> str:
-    """The present value of an option's lines that name a driver (benefits less costs, health at its rate)."""
-    net, health = block.row(f"driven_net:{driver}"), block.row(f"driven_health:{driver}")
-    return (f"SUMPRODUCT({grid.span(net)},{grid.factors()})"
-            f"+SUMPRODUCT({grid.span(health)},{grid.factors(HEALTH_SCHEDULE)})")
+def _driven_rows(grid: AppraisalGrid, block: OptionBlock | None, driver: str) -> tuple[int, int]:
+    """(standard net row, health row) of a driver's lines: an option block's, or the do-nothing option's (None)."""
+    keys = (f"driven_net:{driver}", f"driven_health:{driver}")
+    if block is None:
+        return grid.row_dn_driven[keys[0]], grid.row_dn_driven[keys[1]]
+    return block.row(keys[0]), block.row(keys[1])
+
+
+def driven_pv(grid: AppraisalGrid, block: OptionBlock | None, driver: str, start: int = 0, shift: int = 0) -> str:
+    """The present value of the lines naming a driver (benefits less costs, health at its rate), of an option or of
+    do nothing; with ``shift`` 1, each year's flows discounted as a year later (in the period only)."""
+    net, health = _driven_rows(grid, block, driver)
+    years = grid.years - shift
+    mask = f",{grid.span(ROW_IN_PERIOD, shift)}" if shift else ""
+    return (f"SUMPRODUCT({grid.span(net, start, years)},{grid.factors(STANDARD_SCHEDULE, shift)}{mask})"
+            f"+SUMPRODUCT({grid.span(health, start, years)},{grid.factors(HEALTH_SCHEDULE, shift)}{mask})")
+
+
+def driven_change(grid: AppraisalGrid, block: OptionBlock, driver: str) -> str:
+    """The present value of an option's lines naming a driver less do nothing's: what the driver moves."""
+    return f"({driven_pv(grid, block, driver)})-({driven_pv(grid, None, driver)})"
 
 
 def sensitivity_headers(template: Template, scenarios: tuple[SensitivityScenario, ...]) -> tuple[str, ...]:
@@ -122,28 +138,30 @@ def _scenario_formula(grid: AppraisalGrid, block: OptionBlock, index: int, scena
                 for key, schedule in (("benefits", STANDARD_SCHEDULE), ("health_benefits", HEALTH_SCHEDULE))]
         return f"{base}-{result['pv_benefits']}+{'+'.join(late)}"
     if scenario.kind == "driver_scale":
-        return f"{base}+{value}*({driven_pv(grid, block, scenario.driver or '')})"
+        return f"{base}+{value}*({driven_change(grid, block, scenario.driver or '')})"
     if scenario.kind == "driver_attrition":
-        return f"{base}+({_completing_share(grid, block, value)}-1)*({driven_pv(grid, block, scenario.driver or '')})"
+        driver = scenario.driver or ""
+        own = f"({_completing_share(grid, grid.cell(3, block.top), value)}-1)*({driven_pv(grid, block, driver)})"
+        theirs = f"({_completing_share(grid, 'DoNothingID', value)}-1)*({driven_pv(grid, None, driver)})"
+        return f"{base}+{own}-{theirs}"
     if scenario.kind == "driver_delay":
-        driver, years = scenario.driver or "", grid.years
-        net, health = row(f"driven_net:{driver}"), row(f"driven_health:{driver}")
-        later = (f"SUMPRODUCT({grid.span(net, 0, years - 1)},{grid.factors(STANDARD_SCHEDULE, 1)},"
-                 f"{grid.span(ROW_IN_PERIOD, 1)})+SUMPRODUCT({grid.span(health, 0, years - 1)},"
-                 f"{grid.factors(HEALTH_SCHEDULE, 1)},{grid.span(ROW_IN_PERIOD, 1)})") if years > 1 else "0"
-        share = f"{value}/12"
-        return f"{base}-{share}*({driven_pv(grid, block, driver)})+{share}*({later})"
+        driver, share = scenario.driver or "", f"{value}/12"
+
+        def later(owner: OptionBlock | None) -> str:
+            moved = f"+{share}*({driven_pv(grid, owner, driver, shift=1)})" if grid.years > 1 else ""
+            return f"(-{share}*({driven_pv(grid, owner, driver)}){moved})"
+
+        return f"{base}+{later(block)}-{later(None)}"
     factors = grid.factors(scenario.schedule or STANDARD_SCHEDULE)
     return (f"SUMPRODUCT({grid.span(row('delta_benefits'))},{factors})"
             f"-SUMPRODUCT({grid.span(row('delta_costs'))},{factors})"
             f"+SUMPRODUCT({grid.span(row('delta_health'))},{dfh})")
 
 
-def _completing_share(grid: AppraisalGrid, block: OptionBlock, points: str) -> str:
+def _completing_share(grid: AppraisalGrid, option: str, points: str) -> str:
     """The share of an option's apprentices who still complete at the higher attrition
     (xlcase.appraisal.completing_share): from the Apprenticeships table, else the programme's duration."""
     t = grid.template
-    option = grid.cell(3, block.top)
     now = f"SUMIFS({t.ref('apprenticeships', 'completing')},{t.ref('apprenticeships', 'option')},{option})"
     higher = f"SUMIFS({t.ref('apprenticeships', 'completing_test')},{t.ref('apprenticeships', 'option')},{option})"
     months = f"IF(LEN(ProviderDurationMonths)=0,{TYPICAL_DURATION},ProviderDurationMonths)"
