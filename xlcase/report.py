@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from xlcase.findings import Finding, pounds
+from xlcase.findings import Finding
+from xlcase.formats import percent, pounds, ratio
 from xlcase.text import clip, shown_id, visible, visible_json
 
 if TYPE_CHECKING:
@@ -45,10 +46,10 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
         rows.append((
             f"{shown_id(o['id']) if o['id'] else '?'} {clip(o['name'] or '')}".strip(),
             *(pounds(o[k]) for k in _MONEY_KEYS),
-            "" if o["bcr"] is None else f"{o['bcr']:.2f}",
+            ratio(o["bcr"]),
             "" if o["discounted_payback_year"] is None else str(o["discounted_payback_year"]),
-            _percent(o["cost_switching_value"]),
-            _percent(o["benefit_switching_value"]),
+            percent(o["cost_switching_value"]),
+            percent(o["benefit_switching_value"]),
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(len(_RECALC_HEADERS))]
     for n, row in enumerate(rows):
@@ -66,10 +67,6 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
 def _json(payload: object) -> str:
     """JSON for a file or a terminal: UTF-8 as it is, but nothing that acts on a terminal."""
     return visible_json(json.dumps(payload, indent=2, ensure_ascii=False, default=str)) + "\n"
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value:.1%}"
 
 
 # --- validation reports -----------------------------------------------------------------------------------------
@@ -141,7 +138,7 @@ def _text_lines(reports: list[Report], *, batch: bool) -> list[list[Segment]]:
         preferred = report.preferred_result
         if preferred:
             lines.append([(f"  preferred option {shown_id(preferred['id'])}: NPV vs do nothing {pounds(preferred['npv_vs_do_nothing'])}"
-                           f", BCR {_ratio(preferred['bcr'])}, payback year {_blank(preferred['discounted_payback_year'])}",
+                           f", BCR {ratio(preferred['bcr'])}, payback year {_blank(preferred['discounted_payback_year'])}",
                            None)])
         lines.append([])
     if batch:
@@ -167,17 +164,13 @@ def print_text(reports: list[Report], *, batch: bool = False, file=None) -> None
         console.print(text)
 
 
-def _ratio(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
-
-
 def _blank(value) -> str:
     return "" if value is None else str(value)
 
 
 def _result_cells(option: dict) -> list[str]:
     return [shown_id(option["id"]) if option.get("id") else "", clip(option.get("name") or ""), pounds(option["pv_costs"]), pounds(option["pv_benefits"]),
-            pounds(option["npv"]), pounds(option["npv_vs_do_nothing"]), _ratio(option["bcr"]),
+            pounds(option["npv"]), pounds(option["npv_vs_do_nothing"]), ratio(option["bcr"]),
             _blank(option["discounted_payback_year"])]
 
 
