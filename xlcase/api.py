@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xlcase.appraisal import Appraisal, appraise
 from xlcase.atomic import write_text_atomically
@@ -12,6 +13,9 @@ from xlcase.findings import Finding
 from xlcase.model import Case
 from xlcase.reader import Submission, read_workbook
 from xlcase.template import DEFAULT_TEMPLATE
+
+if TYPE_CHECKING:
+    from xlcase.paper.build import Inputs
 
 
 def new_workbook(out: str | Path, *, case_file: str | Path | None = None, case: Case | None = None,
@@ -94,7 +98,7 @@ def paper_format(output: str | Path) -> str:
     return fmt
 
 
-def paper_inputs(source: str | Path, *, with_findings: bool = False):  # -> xlcase.paper.build.Inputs
+def paper_inputs(source: str | Path, *, with_findings: bool = False) -> Inputs:
     """What the paper of a workbook or a case file is made from: the case as read, its appraisal, its template.
 
     A case file (.yaml, .yml, .json) is read with `load_case`; anything else is read as a workbook.

@@ -487,7 +487,7 @@ def economic_case(inputs: Inputs) -> Section:
         caption = words.table + (f" (options {n + 1} of {len(chunks)})" if len(chunks) > 1 else "")
         caption = f"{caption}: the appraisal of each option"
         blocks.append(Table(caption, ("Figure", *(_option_name(r.id, r.name) for _, r in chunk)), rows,
-                            (False, *([True] * len(chunk))), (1.6, *([1.2] * len(chunk))),
+                            (False, *([True] * len(chunk))), (1.25, *([1.2] * len(chunk))),
                             " ".join(filter(None, [words.intro, note]))))
     blocks.append(_pv_figure(shown, words.pv_chart))
     movers = [(o, r) for o, r in shown if not o.do_nothing]
@@ -577,7 +577,7 @@ def _sensitivity(inputs: Inputs) -> Section:
         rows += [(s, *(pounds(r.sensitivity.get(s)) for _, r in chunk)) for s in scenarios]
         caption = words.sensitivity_heading + (f" (options {n + 1} of {len(chunks)})" if len(chunks) > 1 else "")
         blocks.append(Table(caption, (words.tornado_scenario, *(_option_name(r.id, r.name) for _, r in chunk)),
-                            tuple(rows), (False, *([True] * len(chunk))), (1.6, *([1.2] * len(chunk)))))
+                            tuple(rows), (False, *([True] * len(chunk))), (1.25, *([1.2] * len(chunk)))))
     option, marked = _preferred(inputs)
     result = _result_of(inputs, option) if option and not option.do_nothing else None
     if result is None:

@@ -31,7 +31,12 @@ MISSING_COLOUR = "7A4A00"
 PAGE_WIDTH_CM, PAGE_HEIGHT_CM, MARGIN_CM = 21.0, 29.7, 2.5
 TEXT_WIDTH_TWIPS = int((PAGE_WIDTH_CM - 2 * MARGIN_CM) / 2.54 * 1440)
 TOC_LEVELS = 2
+CELL_MARGIN_TWIPS = 72  # left and right, inside each table cell (Word's default is 108)
+CHARACTER_CM = 0.17  # about the width of a character of 8.5 pt Arial bold: a column fits its longest word
+SHORT_CELL = 26  # characters: a column whose every cell is this short keeps each cell on one line
+KEPT_TOGETHER = 12  # a table of at most this many rows is kept on one page; a longer one keeps its first rows
 MISSING_STYLE, NOTE_STYLE, TABLE_TEXT_STYLE = "xlcase Missing", "xlcase Note", "xlcase Table text"
+KEY_TEXT_STYLE = "xlcase Key figure"
 _LANGUAGE = "en-GB"
 
 
@@ -158,14 +163,15 @@ def _styles(word: WordDocument) -> None:
     caption.paragraph_format.space_before = Pt(6)
     caption.paragraph_format.space_after = Pt(3)
     for name, size, italic, colour in ((MISSING_STYLE, 10.5, True, MISSING_COLOUR), (NOTE_STYLE, 8.5, False, "425563"),
-                                       (TABLE_TEXT_STYLE, 8.5, False, "1D1D1B")):
+                                       (TABLE_TEXT_STYLE, 8.5, False, "1D1D1B"), (KEY_TEXT_STYLE, 10, False, "1D1D1B")):
         style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = normal
         style.font.size = Pt(size)
         style.font.italic = italic
         style.font.color.rgb = RGBColor.from_string(colour)
-    styles[TABLE_TEXT_STYLE].paragraph_format.space_after = Pt(0)
-    styles[TABLE_TEXT_STYLE].paragraph_format.line_spacing = 1.0
+    for name in (TABLE_TEXT_STYLE, KEY_TEXT_STYLE):
+        styles[name].paragraph_format.space_after = Pt(0)
+        styles[name].paragraph_format.line_spacing = 1.0
     for level in range(1, TOC_LEVELS + 1):
         style = styles.add_style(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = normal
@@ -295,29 +301,59 @@ def _caption(word: WordDocument, text: str, *, keep_with_next: bool) -> None:
     paragraph.paragraph_format.keep_with_next = keep_with_next
 
 
-def _widths(weights: list[float]) -> list[int]:
-    total = sum(weights) or 1.0
-    return [int(TEXT_WIDTH_TWIPS * w / total) for w in weights]
+def _widths(weights: list[float], minimums: list[float] | None = None) -> list[int]:
+    """Column widths in twips: shares of the text width by weight, each at least its minimum (in twips), so
+    that no header word or figure is broken across lines while the page has room."""
+    least = minimums or [0.0] * len(weights)
+    if sum(least) >= TEXT_WIDTH_TWIPS:
+        return [int(TEXT_WIDTH_TWIPS * m / sum(least)) for m in least]
+    fixed: set[int] = set()
+    while True:
+        room = TEXT_WIDTH_TWIPS - sum(least[i] for i in fixed)
+        share = sum(w for i, w in enumerate(weights) if i not in fixed) or 1.0
+        widths = [least[i] if i in fixed else room * w / share for i, w in enumerate(weights)]
+        short = {i for i, w in enumerate(widths) if i not in fixed and w < least[i]}
+        if not short:
+            return [int(w) for w in widths]
+        fixed |= short
+
+
+def _minimum(block: Table, column: int) -> float:
+    """The narrowest a column may be, in twips: its header's longest word, and its longest cell when every cell
+    is short (figures, labels such as 'Incremental PV benefits'), so that those stay on one line."""
+    longest = max(map(len, block.header[column].split()), default=0)
+    cells = max((len(row[column]) for row in block.rows), default=0)
+    if block.is_numeric(column) or cells <= SHORT_CELL:
+        longest = max(longest, cells)
+    return (longest * CHARACTER_CM) / 2.54 * 1440 + 2 * CELL_MARGIN_TWIPS
 
 
 def _new_table(word: WordDocument, widths: list[int]) -> Any:
+    from docx.oxml.ns import qn
+
     table = word.add_table(rows=0, cols=len(widths))
     table.style = word.styles["Table Grid"]
     tbl = table._tbl
-    from docx.oxml.ns import qn
 
     properties = tbl.tblPr
-    for tag in ("w:tblW", "w:tblLayout"):
+    for tag in ("w:tblW", "w:tblLayout", "w:tblCellMar"):
         for old in properties.findall(qn(tag)):
             properties.remove(old)
-    properties.append(_el("w:tblW", w=str(sum(widths)), type="dxa"))
-    properties.append(_el("w:tblLayout", type="fixed"))
+    margins = _el("w:tblCellMar")
+    for side in ("left", "right"):
+        margins.append(_el(f"w:{side}", w=str(CELL_MARGIN_TWIPS), type="dxa"))
+    look = properties.find(qn("w:tblLook"))  # the schema's order: tblStyle, tblW, ..., tblLayout, tblCellMar, tblLook
+    for element in (_el("w:tblW", w=str(sum(widths)), type="dxa"), _el("w:tblLayout", type="fixed"), margins):
+        if look is not None:
+            look.addprevious(element)
+        else:
+            properties.append(element)
     for column, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths):
         column.set(qn("w:w"), str(width))
     return tbl
 
 
-def _row(cells: list[str], widths: list[int], style_id: str, *, header: bool = False,
+def _row(cells: list[str], widths: list[int], style_id: str, *, header: bool = False, keep: bool = False,
          right: list[bool] | None = None, fills: list[str | None] | None = None,
          bold: list[bool] | None = None) -> Any:
     """One table row as XML: each cell one paragraph of one run of text."""
@@ -338,7 +374,7 @@ def _row(cells: list[str], widths: list[int], style_id: str, *, header: bool = F
         paragraph = _el("w:p")
         paragraph_properties = _el("w:pPr")
         paragraph_properties.append(_el("w:pStyle", val=style_id))
-        if header:
+        if header or keep:
             paragraph_properties.append(_el("w:keepNext"))
         if right and right[n]:
             paragraph_properties.append(_el("w:jc", val="right"))
@@ -351,15 +387,17 @@ def _row(cells: list[str], widths: list[int], style_id: str, *, header: bool = F
 
 def _table(word: WordDocument, block: Table) -> None:
     _caption(word, block.label, keep_with_next=True)
-    widths = _widths([block.width(i) for i in range(len(block.header))])
+    columns = range(len(block.header))
+    widths = _widths([block.width(i) for i in columns], [_minimum(block, i) for i in columns])
     tbl = _new_table(word, widths)
-    right = [block.is_numeric(i) for i in range(len(block.header))]
+    right = [block.is_numeric(i) for i in columns]
     style_id = word.styles[TABLE_TEXT_STYLE].style_id
     tbl.append(_row(list(block.header), widths, style_id, header=True, right=right))
     last = len(block.rows) - 1
+    kept = last if last < KEPT_TOGETHER else 2  # rows (from the first) kept with the row after them
     for n, cells in enumerate(block.rows):
         bold = [True] * len(cells) if block.total_row and n == last else None
-        tbl.append(_row(list(cells), widths, style_id, right=right, bold=bold))
+        tbl.append(_row(list(cells), widths, style_id, keep=n < kept, right=right, bold=bold))
     if block.note:
         note = word.add_paragraph(style=NOTE_STYLE)
         note._p.append(_run(block.note))
@@ -370,7 +408,7 @@ def _table(word: WordDocument, block: Table) -> None:
 def _key_figures(word: WordDocument, block: KeyFigures) -> None:
     widths = _widths([1.3, 2.7])
     tbl = _new_table(word, widths)
-    style_id = word.styles[TABLE_TEXT_STYLE].style_id
+    style_id = word.styles[KEY_TEXT_STYLE].style_id
     for label, value in block.items:
         tbl.append(_row([label, value], widths, style_id, fills=[LABEL_FILL, None], bold=[True, False]))
     word.add_paragraph(style=NOTE_STYLE)
@@ -401,3 +439,7 @@ def _properties(word: WordDocument, document: Document) -> None:
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
     properties.created = properties.modified = now
     properties.revision = 1
+    package = word.part.package
+    for key, relationship in list(package.rels.items()):  # python-docx's template carries a blank page's preview
+        if relationship.reltype.endswith("/thumbnail"):
+            del package.rels[key]

@@ -22,8 +22,8 @@ h2{font-size:1.45em;margin-top:1.8em;border-bottom:2px solid #005eb8;padding-bot
 h3{font-size:1.15em;margin-top:1.4em}
 .cover{border-bottom:4px solid #005eb8;margin-bottom:2em;padding-bottom:1em}
 .cover h1{font-size:2.1em;margin-bottom:.2em}.cover .subtitle{font-size:1.2em;color:#425563;margin-top:0}
-table{border-collapse:collapse;width:100%;margin:.3em 0 .3em;font-size:.86em;table-layout:fixed}
-th,td{border:1px solid #aeb7bd;padding:.25em .45em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;margin:.3em 0 .3em;font-size:.86em}
+th,td{border:1px solid #aeb7bd;padding:.25em .45em;text-align:left;vertical-align:top}td{overflow-wrap:anywhere}
 thead th{background:#e8edee}td.num,th.num{text-align:right}tr.total td{font-weight:bold}
 caption{caption-side:top;text-align:left;font-weight:bold;font-size:.95em;padding:.4em 0}
 table.key th{background:#f0f4f5;width:32%}

@@ -2,7 +2,8 @@
 
 Every string of the model is escaped, so that text from the case reads as typed in any Markdown renderer:
 each character that could start markup is backslash-escaped (``*``, ``_``, ``[``, ``<``, ``{``, ``|``,
-``$`` ...), a line that could open a list, heading or quote is escaped at its start, and bare links are
+``$`` ...), text that starts a paragraph or list item is escaped where it could open a list, heading or
+quote (``1.``, ``-``, ``#``), and bare links are
 broken up so that GitHub's autolinks leave them as text: ``://`` and ``www.`` are escaped, and an ``@``
 follows an empty HTML comment (GitHub links an e-mail address whether or not its ``@`` is escaped; the
 comment shows as nothing).
@@ -17,20 +18,21 @@ from urllib.parse import quote
 
 from xlcase.paper.model import Bullets, Document, Figure, KeyFigures, Paragraph, Table
 
-_SPECIAL = frozenset("\\`*_{}[]()<>#+!|~&$")
+_SPECIAL = frozenset("\\`*_{}[]<>|~&$")  # what can start markup, a link, an entity or math in running text
 _UNLINKED_AT = r"<!---->@"  # an empty comment before @: GitHub links e-mail addresses even when the @ is escaped
 _INNER_AT = re.compile(r"(?<=.)@", re.DOTALL)  # not at the start, where a comment would open an HTML block
-_LINE_START = re.compile(r"^(?:[-=]|\d+[.)])")
+_BLOCK_START = re.compile(r"^(?:[-+=#]|\d+[.)])")  # what opens a list, heading or underline at a line's start
 _WWW = re.compile(r"(?i)\b(www)\.")
 
 
-def escape(text: str) -> str:
-    """Text that any CommonMark or GitHub renderer shows exactly as it is, with no markup, link or math."""
+def escape(text: str, *, starts_line: bool = False) -> str:
+    """Text that any CommonMark or GitHub renderer shows exactly as it is, with no markup, link or math;
+    ``starts_line`` for text that starts a paragraph or a list item, where ``1.``, ``-`` or ``#`` would open a block."""
     out = "".join("\\" + char if char in _SPECIAL else char for char in text)
     out = _INNER_AT.sub(_UNLINKED_AT, _WWW.sub(r"\1\\.", out.replace("://", "\\://")))
     if out.startswith("@"):
         out = "\\" + out
-    match = _LINE_START.match(out)
+    match = _BLOCK_START.match(out) if starts_line else None
     if match:
         out = out[:match.end() - 1] + "\\" + out[match.end() - 1:]
     return out
@@ -54,10 +56,11 @@ def render_markdown(document: Document, stem: str) -> str:
 
 def _block(block: object, stem: str) -> list[str]:
     if isinstance(block, Paragraph):
-        body = "".join(f"**{escape(r.text.strip())}** " if r.strong else escape(r.text) for r in block.runs)
+        body = "".join(f"**{escape(r.text.strip())}** " if r.strong else escape(r.text, starts_line=n == 0)
+                       for n, r in enumerate(block.runs))
         return [f"*{body}*" if block.kind in ("note", "missing") else body, ""]
     if isinstance(block, Bullets):
-        return [(f"{n}. " if block.numbered else "- ") + escape(item)
+        return [(f"{n}. " if block.numbered else "- ") + escape(item, starts_line=True)
                 for n, item in enumerate(block.items, start=1)] + [""]
     if isinstance(block, Table):
         return _table(block)
