@@ -42,7 +42,7 @@ from xlcase.paper.model import (
     text,
 )
 from xlcase.template import Column, Template
-from xlcase.text import NAME_LIMIT, clip, financial_year, id_key, listed, shown_id, visible
+from xlcase.text import NAME_LIMIT, clip, financial_year, id_key, listed, shortened, shown_id, visible
 
 NARRATIVE_LIMIT = 5_000  # characters of one narrative field (service need, overview, a conclusion)
 CELL_LIMIT = 500  # characters of text in a table cell or a list item
@@ -51,6 +51,7 @@ MAX_OPTIONS = 20  # options described one by one, and drawn on a chart
 OPTIONS_PER_TABLE = 4  # option columns of one results or sensitivity table (a portrait page's width)
 MAX_GANTT_ROWS = 30  # milestones on the Gantt chart
 MAX_FINDINGS = 500  # validation findings listed
+FOOTER_LIMIT = 80  # characters of the title in the page footer
 NOT_ENTERED = "not entered"
 NUMERIC_TYPES = frozenset({"number", "integer", "money", "percent", "year", "score"})
 _WORD = re.compile(r"\w+")
@@ -97,7 +98,7 @@ def build_paper(inputs: Inputs) -> Document:
         sections.append(findings_appendix(inputs.findings))
     title = _line(case.title, NAME_LIMIT * 2) or "Untitled business case"
     return Document(title=title, author=_line(case.author, NAME_LIMIT), subject=inputs.template.title,
-                    cover=_cover(inputs, title), sections=_numbered(sections), footer=clip(title, 80))
+                    cover=_cover(inputs, title), sections=_numbered(sections), footer=shortened(title, FOOTER_LIMIT))
 
 
 # --- text from the case -----------------------------------------------------------------------------------------
@@ -120,12 +121,12 @@ def _filled(value: Any) -> bool:
     return value is not None and (not isinstance(value, str) or bool(value.strip()))
 
 
-def _capped(items: Sequence[_Item], what: str, limit: int = MAX_ROWS) -> tuple[Sequence[_Item], str | None]:
-    """The first ``limit`` items, and the sentence that says how many more the case holds (None if none)."""
+def _capped(items: Sequence[_Item], what: str, limit: int = MAX_ROWS,
+            done: str = "shown here") -> tuple[Sequence[_Item], str | None]:
+    """The first ``limit`` items, and the sentence that says how many the case holds (None when all are kept)."""
     if len(items) <= limit:
         return items, None
-    return items[:limit], (f"The case holds {len(items):,} {what}; the first {limit:,} are shown here and the "
-                           "rest are in the workbook.")
+    return items[:limit], f"The case holds {len(items):,} {what}; the first {limit:,} are {done}."
 
 
 def _bullets(items: Sequence[str], what: str, *, numbered: bool = False) -> list[Block]:
@@ -262,7 +263,7 @@ def executive_summary(inputs: Inputs) -> Section:
     else:
         decision.append(text(f"The board is asked to approve option {_option_name(option.id, option.name)}."))
         figures += [_headline(inputs, result), text(_basis(inputs), "note")]
-    if case.conclusions.recommendations:
+    if any(map(_filled, case.conclusions.recommendations)):
         decision.append(text("The recommendations are:"))
         decision += _bullets(case.conclusions.recommendations, "recommendations", numbered=True)
     else:
@@ -407,11 +408,11 @@ def options_analysis(inputs: Inputs) -> Section:
                                words.header("npv_vs_do_nothing"), words.header("bcr")), rows,
         (False, False, False, True, True, True), (0.5, 3, 1.1, 0.8, 1.3, 0.6), note)]
     subsections = [_why_preferred(inputs)]
-    described, more = _capped(case.options, "options", MAX_OPTIONS)
+    described, more = _capped(case.options, "options", MAX_OPTIONS, "described one by one")
     for option in described:
         subsections.append(_option_section(inputs, option))
     if more:
-        blocks.append(text(more.replace("are shown here", "are described one by one"), "note"))
+        blocks.append(text(more, "note"))
     return Section(title, tuple(blocks), tuple(subsections))
 
 

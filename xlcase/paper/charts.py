@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from xlcase.formats import pounds
-from xlcase.text import financial_year
+from xlcase.text import financial_year, shortened
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,8 +42,7 @@ STYLE = {"font.family": "DejaVu Sans", "font.size": 8.5, "axes.titlesize": 9, "a
 
 def label(text: str, width: int = WRAP) -> str:
     """A name as a chart shows it: cut to LABEL_LIMIT characters, wrapped, ``$`` escaped so it is never mathtext."""
-    short = text if len(text) <= LABEL_LIMIT else text[:LABEL_LIMIT - 1].rstrip() + "…"
-    return textwrap.fill(short, width, break_long_words=True).replace("$", r"\$")
+    return textwrap.fill(shortened(text, LABEL_LIMIT), width, break_long_words=True).replace("$", r"\$")
 
 
 def _figure(height: float) -> Figure:
