@@ -11,6 +11,7 @@ import os
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 os.environ["XLWINGS_ON_SERVER"] = "true"
+os.environ.setdefault("OPENPYXL_LXML", "False")  # as xlcase sets it: workbooks written the same whatever imports first
 
 import itertools  # noqa: E402
 from collections.abc import Callable

@@ -2,7 +2,16 @@
 
 Start with ``xlcase.api`` (new_workbook, export_case, recalc_workbook), ``xlcase.validation``
 (validate_workbook, validate_paths) and ``xlcase.appraisal`` (appraise); the README has a tour.
+
+openpyxl writes XML with lxml when lxml is installed (python-docx, which the paper needs, brings it) and
+with the standard library otherwise, and the two give different bytes. xlcase asks for the standard
+library's (unless OPENPYXL_LXML is set already), so that the same case gives the same workbook whatever
+else is installed; this holds when xlcase is imported before openpyxl, as the command line does.
 """
+
+import os
+
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 
 def __getattr__(name: str) -> str:

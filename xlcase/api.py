@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xlcase.appraisal import Appraisal, appraise
 from xlcase.financial import Affordability
@@ -13,6 +14,9 @@ from xlcase.findings import Finding
 from xlcase.model import Case
 from xlcase.reader import Submission, read_workbook
 from xlcase.template import DEFAULT_TEMPLATE
+
+if TYPE_CHECKING:
+    from xlcase.paper.build import Inputs
 
 
 def new_workbook(out: str | Path, *, case_file: str | Path | None = None, case: Case | None = None,
@@ -77,3 +81,97 @@ def recalc_workbook(workbook: str | Path) -> Recalculation:
     appraisal = appraise(submission.case)
     findings = (*submission.problems, *cached_result_findings(submission, appraisal))
     return Recalculation(submission, appraisal, affordability(submission.case), tuple(findings))
+
+
+PAPER_FORMATS = {".docx": "docx", ".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
+CASE_FILE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def paper_format(output: str | Path) -> str:
+    """The paper's format from its file name: docx, html or markdown.
+
+    Raises:
+        BadInputError: the name does not end .docx, .html (.htm) or .md (.markdown).
+    """
+    from xlcase.errors import BadInputError
+
+    fmt = PAPER_FORMATS.get(Path(output).suffix.lower())
+    if fmt is None:
+        raise BadInputError("the paper's file name must end .docx, .html or .md (its format follows the name)",
+                            location=str(output))
+    return fmt
+
+
+def paper_inputs(source: str | Path, *, with_findings: bool = False) -> Inputs:
+    """What the paper of a workbook or a case file is made from: the case as read, its appraisal, its template.
+
+    A case file (.yaml, .yml, .json) is read with `load_case`; anything else is read as a workbook.
+
+    Raises:
+        CaseFileError: the case file does not parse or has a value of the wrong type.
+        UnreadableWorkbookError: the file cannot be read as a workbook (XC001).
+    """
+    import xlcase
+    from xlcase.paper.build import Inputs
+    from xlcase.review import Review
+    from xlcase.validation import review_report
+
+    source = Path(source)
+    if source.suffix.lower() in CASE_FILE_SUFFIXES:
+        review = Review.from_case(load_case(source))
+    else:
+        review = Review.from_submission(read_workbook(source))
+    appraisal = review.appraisal or appraise(review.case)  # appraise again only to raise what stopped it
+    findings = tuple(review_report(review).findings) if with_findings else None
+    return Inputs(review.case, appraisal, review.template, source.name, review.template_version, findings,
+                  f"xlcase {xlcase.__version__}")
+
+
+def write_paper(source: str | Path, output: str | Path | None = None, *, force: bool = False,
+                with_findings: bool = False) -> list[Path]:
+    """Write the business case paper of a workbook or case file: Word, HTML or Markdown, by ``output``'s suffix.
+
+    Args:
+        source: a workbook (.xlsx), or a case file (.yaml, .yml, .json).
+        output: the paper; by default ``source`` with .docx in place of its suffix, beside it.
+        force: replace existing files.
+        with_findings: append the validation findings (rule, severity, where, message).
+
+    Returns:
+        The files written: the paper, then (Markdown only) its figures as PNG files beside it.
+
+    Raises:
+        BadInputError: the output's name does not end .docx, .html or .md.
+        CaseFileError: the case file does not parse or has a value of the wrong type.
+        UnreadableWorkbookError: the source cannot be read as a workbook (XC001).
+        OutputExistsError: an output exists and ``force`` is false.
+        OutputError: an output would replace the source, or is not a regular file, or cannot be written.
+    """
+    from xlcase.atomic import atomic_outputs, check_output
+    from xlcase.paper.build import build_paper
+
+    source = Path(source)
+    output = Path(output) if output is not None else source.with_suffix(".docx")
+    fmt = paper_format(output)
+    check_output(output, force=force, inputs=[source])  # before the work, as well as at the write
+    document = build_paper(paper_inputs(source, with_findings=with_findings))
+    if fmt == "docx":
+        from xlcase.paper.docx import render_docx
+
+        with atomic_outputs([output], force=force, inputs=[source]) as (tmp,):
+            render_docx(document, tmp)
+        return [output]
+    if fmt == "html":
+        from xlcase.paper.html import render_html
+
+        write_text_atomically(output, render_html(document), force=force, inputs=[source])
+        return [output]
+    from xlcase.paper.markdown import figure_name, render_markdown
+
+    figures = document.figures()
+    paths = [output, *(output.with_name(figure_name(output.stem, f.number)) for f in figures)]
+    with atomic_outputs(paths, force=force, inputs=[source]) as temporaries:
+        temporaries[0].write_text(render_markdown(document, output.stem), encoding="utf-8")
+        for tmp, figure in zip(temporaries[1:], figures):
+            tmp.write_bytes(figure.png)
+    return paths

@@ -275,6 +275,29 @@ def collect(
 
 
 @app.command()
+def paper(
+    source: Annotated[Path, typer.Argument(help="A workbook (.xlsx) or a case file (.yaml, .yml, .json).")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="The paper to write: .docx, .html or .md "
+                                                   "(the format follows the suffix; default SOURCE with .docx).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the output files if they exist.")] = False,
+    with_findings: Annotated[bool, typer.Option("--with-findings", help="Append the validation findings.")] = False,
+) -> None:
+    """Write the business case paper a board reads (Word, HTML or Markdown) from a workbook or a case file.
+
+    Every figure is the engine's appraisal of the case's own inputs; a section with nothing entered says so.
+    A Markdown paper's charts are PNG files beside it (NAME.figure-1.png, ...).
+    """
+    from xlcase.api import write_paper
+
+    try:
+        written = write_paper(source, output, force=force, with_findings=with_findings)
+    except XlcaseError as error:
+        fail(error)
+    extra = f" and {len(written) - 1} figure file(s) beside it" if len(written) > 1 else ""
+    say(f"wrote {written[0]}{extra}")
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 keeps it to this machine).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,

@@ -25,13 +25,6 @@ def place_text(text: str | None) -> str | None:
     return None if text is None else visible(clip(text, PLACE_LIMIT))
 
 
-def pounds(amount: float | None) -> str:
-    """Money as a finance officer writes it: £1,234 and -£1,234 (whole pounds); '' for none."""
-    if amount is None:
-        return ""
-    return f"-£{-amount:,.0f}" if amount < 0 else f"£{amount:,.0f}"
-
-
 @dataclass(frozen=True)
 class Finding:
     """A small frozen record: rule code, severity, message, and the sheet and cell it refers to."""

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from xlcase.findings import Finding, pounds
+from xlcase.findings import Finding
+from xlcase.formats import percent, pounds, ratio
 from xlcase.text import clip, shown_id, visible, visible_json
 
 if TYPE_CHECKING:
@@ -48,10 +49,10 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
         rows.append((
             f"{shown_id(o['id']) if o['id'] else '?'} {clip(o['name'] or '')}".strip(),
             *(pounds(o[k]) for k in _MONEY_KEYS),
-            "" if o["bcr"] is None else f"{o['bcr']:.2f}",
+            ratio(o["bcr"]),
             o["discounted_payback_financial_year"] or "",
-            _percent(o["cost_switching_value"]),
-            _percent(o["benefit_switching_value"]),
+            percent(o["cost_switching_value"]),
+            percent(o["benefit_switching_value"]),
         ))
     lines += _table(rows)
     preferred = result.appraisal.preferred
@@ -88,10 +89,6 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
 def _json(payload: object) -> str:
     """JSON for a file or a terminal: UTF-8 as it is, but nothing that acts on a terminal."""
     return visible_json(json.dumps(payload, indent=2, ensure_ascii=False, default=str)) + "\n"
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value:.1%}"
 
 
 # --- validation reports -----------------------------------------------------------------------------------------
@@ -163,7 +160,7 @@ def _text_lines(reports: list[Report], *, batch: bool) -> list[list[Segment]]:
         preferred = report.preferred_result
         if preferred:
             lines.append([(f"  preferred option {shown_id(preferred['id'])}: NPV vs do nothing {pounds(preferred['npv_vs_do_nothing'])}"
-                           f", BCR {_ratio(preferred['bcr'])}, payback year {_blank(preferred['discounted_payback_year'])}",
+                           f", BCR {ratio(preferred['bcr'])}, payback year {_blank(preferred['discounted_payback_year'])}",
                            None)])
         lines.append([])
     if batch:
@@ -189,17 +186,13 @@ def print_text(reports: list[Report], *, batch: bool = False, file=None) -> None
         console.print(text)
 
 
-def _ratio(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
-
-
 def _blank(value) -> str:
     return "" if value is None else str(value)
 
 
 def _result_cells(option: dict) -> list[str]:
     return [shown_id(option["id"]) if option.get("id") else "", clip(option.get("name") or ""), pounds(option["pv_costs"]), pounds(option["pv_benefits"]),
-            pounds(option["npv"]), pounds(option["npv_vs_do_nothing"]), _ratio(option["bcr"]),
+            pounds(option["npv"]), pounds(option["npv_vs_do_nothing"]), ratio(option["bcr"]),
             _blank(option["discounted_payback_year"])]
 
 

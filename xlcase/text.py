@@ -30,6 +30,12 @@ def clip(text: str, limit: int = NAME_LIMIT) -> str:
     return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
 
 
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters ending in an ellipsis, for a label with no room to say how
+    much was left out (a chart's axis, a page footer); `clip` says how much."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def _escape(char: str) -> str:
     return _ESCAPES.get(char) or repr(char)[1:-1]
 

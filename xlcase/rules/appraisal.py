@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xlcase.findings import Finding, pounds
+from xlcase.findings import Finding
+from xlcase.formats import pounds
 from xlcase.review import Review
 from xlcase.rules import Report, rule
 from xlcase.text import shown_id

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from xlcase.completeness import filled
-from xlcase.findings import Finding, pounds
+from xlcase.findings import Finding
+from xlcase.formats import pounds
 from xlcase.review import Review
 from xlcase.rules import Report, rule
 from xlcase.text import clip, hides_a_difference, listed, repeats, shown_id
