@@ -32,8 +32,9 @@ from xlcase.template import (
 )
 
 Path_ = tuple[str | int, ...]
-_MONEY_TEXT = re.compile(r"^\s*(-)?\s*£?\s*(-)?([0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)\s*(%)?\s*$")
-_BRACKETED = re.compile(r"^\s*\((.*)\)\s*$")
+# possessive (*+): a cell of spaces that is not a number is refused in one pass, not in cubic time
+_MONEY_TEXT = re.compile(r"^\s*+(-)?\s*+£?\s*+(-)?([0-9][0-9,]*+(?:\.[0-9]++)?|\.[0-9]++)\s*+(%)?\s*+$")
+_BRACKETED = re.compile(r"^\s*+\((.*)\)\s*+$")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y", "%d-%m-%Y", "%d.%m.%Y")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _TRUE = {"yes", "y", "true", "1"}
