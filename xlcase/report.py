@@ -314,7 +314,8 @@ def render_markdown(reports: list[Report], *, batch: bool = False) -> str:
                     f"{_md(section_note(s, template))} |" for s in report.sections]
             out.append("")
         if report.findings:
-            out += [f"| rule | severity | section | {WHERE_HEADER.lower()} | finding |", "|---|---|---|---|---|"]
+            out += [f"| rule | severity | section | {WHERE_HEADER[0].lower() + WHERE_HEADER[1:]} | finding |",
+                    "|---|---|---|---|---|"]
             out += [f"| {f.rule} | {f.severity} | {_md(titles.get(f.section, f.section))} | {_md(f.where)} | "
                     f"{_md(f.message)} |" for f in report.findings]
             out.append("")
