@@ -70,7 +70,15 @@ def renamed_sheet_workbook(example: Path, out: Path, name: str, risks: int = 15)
     return out
 
 
-def long_sheet_name_workbook(example: Path, out: Path, length: int = 12_000_000) -> Path:
-    """The example workbook with its Risks sheet renamed to ``length`` random letters (a repeated letter
-    would be refused as a zip bomb) and fifteen risks whose findings name that sheet."""
-    return renamed_sheet_workbook(example, out, "".join(random.Random(9).choices(string.ascii_letters, k=length)))
+LONG_NAME = 12_000_000
+
+
+def long_sheet_name(length: int = LONG_NAME) -> str:
+    """Random letters (a repeated letter would be refused as a zip bomb), the same every time."""
+    return "".join(random.Random(9).choices(string.ascii_letters, k=length))
+
+
+def long_sheet_name_workbook(example: Path, out: Path, length: int = LONG_NAME) -> Path:
+    """The example workbook with its Risks sheet renamed to ``length`` random letters and fifteen risks whose
+    findings name that sheet."""
+    return renamed_sheet_workbook(example, out, long_sheet_name(length))

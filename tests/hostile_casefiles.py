@@ -65,9 +65,13 @@ HOSTILE_CASE_FILES: dict[str, HostileCaseFile] = {
                                ("digits",)),
     "big_int_json": HostileCaseFile("big_int.json", lambda: f'{{"assumptions": {{"base_year": {"7" * BIG_NUMBER_DIGITS}}}}}',
                                     ("digits",)),
-    # a YAML 1.1 base-60 integer of a million parts: quadratic big-number arithmetic once converted
+    # a YAML 1.1 base-60 integer of a million parts (quadratic big-number arithmetic, were it converted): xlcase
+    # reads base-60 as text, here too long for a cell
     "sexagesimal": HostileCaseFile("sexagesimal.yaml", lambda: "assumptions:\n  base_year: 1" + ":59" * 1_000_000,
-                                   ("digits",)),
+                                   ("characters",)),
+    "sexagesimal_short": HostileCaseFile("sexagesimal_short.yaml",
+                                         lambda: "assumptions:\n  base_year: 1" + ":59" * 8_000,
+                                         ("base_year: expected a whole number",)),
     "hour_25": HostileCaseFile("hour_25.yaml", lambda: "title: Draft\nprepared: 2027-04-01 25:00:00\n",
                                ("2027-04-01 25:00:00", "hour")),
     "huge_float": HostileCaseFile("huge_float.yaml", lambda: "assumptions:\n  discount_rate: 1.0e+999\n", ("finite",)),

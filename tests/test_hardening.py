@@ -543,3 +543,26 @@ def test_the_linear_number_parser_reads_exactly_what_the_old_one_did(text):
     from xlcase.reader import parse_number_text
 
     assert parse_number_text(text) == _old_parse_number_text(text)
+
+
+def test_a_money_cell_of_spaces_is_refused_in_linear_time(tmp_path):
+    """Money typed as text ("£1,234") is parsed with a pattern that once took cubic time on a long run of spaces:
+    1,000 spaces and a letter took 10 s, a cell's 32,767 characters would have taken days."""
+    import openpyxl
+
+    book, case = tmp_path / "spaces.xlsx", tmp_path / "spaces.yaml"
+    new_workbook(book, case_file=EXAMPLE)
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook["Costs"]
+    top = sheet.tables["Costs"].ref.split(":")[0]
+    headers = [c.value for c in sheet[sheet[top].row]]
+    cell = sheet.cell(sheet[top].row + 1, headers.index("Year 1") + 1)
+    cell.value = " " * 30_000 + "x"
+    workbook.save(book)
+    done, seconds, _ = run_limited("validate", str(book), "--format", "json")
+    assert seconds < SECONDS_LIMIT, seconds
+    found = [(f["rule"], f["cell"]) for f in json.loads(done.stdout)["findings"] if f["rule"] == "XC102"]
+    assert found == [("XC102", cell.coordinate)]
+    case.write_text('costs: [{amounts: ["' + " " * 30_000 + 'x"]}]\n', encoding="utf-8")
+    done, seconds, _ = run_limited("new", str(tmp_path / "out.xlsx"), "--from", str(case))
+    assert seconds < SECONDS_LIMIT and done.returncode == 2 and "expected a number" in done.stderr

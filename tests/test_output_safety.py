@@ -23,6 +23,8 @@ import pytest
 from big_tables import renamed_sheet_workbook
 from test_hardening import ROOT, sha256, run_limited
 
+from xlcase.text import cell_reference
+
 FORGED = "FAKE.xlsx: VALID"
 FILE_NAME = f"case\x1b[2J\n{FORGED}\n\x9b31m\u202e.xlsx"  # clear screen, a forged line, C1 CSI, bidi override
 SHEET_NAME = f"Risks\n{FORGED}\u2028\x9b2J\u202e"  # XML refuses C0 controls but a C1 CSI (clear screen) passes
@@ -107,7 +109,7 @@ def test_recalc_export_rules_and_errors_show_hostile_names_as_escapes(hostile_na
     assert done.returncode == 1  # the first risk's likelihood cannot be read: it is listed and left out
     assert_safe(done.stderr)
     [problem] = [line for line in done.stderr.splitlines() if "XC102" in line]
-    assert f"{SHEET_SHOWN}!E5" in problem
+    assert f"{cell_reference(SHEET_SHOWN, 'E5')}: " in problem  # quoted, as the Name Box takes it
     assert_safe(done.stdout)
     done, _, _ = run_limited("rules", f"XC4\x1b[2J\n{FORGED}")
     assert done.returncode == 2 and done.stderr.startswith("error: XC100")

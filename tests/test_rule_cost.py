@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from big_tables import long_sheet_name_workbook, long_tables_workbook
+from big_tables import LONG_NAME, long_sheet_name, long_sheet_name_workbook, long_tables_workbook
 from test_hardening import MEMORY_LIMIT_KB, sha256, run_limited
 
 ROWS = 10_000
@@ -56,6 +56,7 @@ def test_ten_thousand_risks_aims_and_evaluation_lines_validate_in_seconds(long_t
 
 def test_a_sheet_name_of_twelve_megabytes_is_not_repeated_in_the_reports(tmp_path, example_workbook):
     path = long_sheet_name_workbook(example_workbook, tmp_path / "long-sheet-name.xlsx")
+    name = long_sheet_name(LONG_NAME)
     for fmt in ("text", "json", "html", "markdown"):
         out = tmp_path / f"report.{fmt}"
         cpu = _children_cpu()
@@ -68,6 +69,5 @@ def test_a_sheet_name_of_twelve_megabytes_is_not_repeated_in_the_reports(tmp_pat
         size = out.stat().st_size
         assert size < REPORT_BYTES_LIMIT, (fmt, size)
         text = out.read_text(encoding="utf-8")
-        longest_word = max((len(word) for word in text.split()), default=0)
-        assert longest_word < 500, (fmt, longest_word)  # the name is read clipped (Excel's 31 characters)
+        assert name[31:131] not in text, fmt  # the name is read clipped to Excel's 31 characters
         assert text.count("risk R15 has no owner") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -15,8 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from xlcase.cli import app
-from xlcase.report import _md, render_validation
+from xlcase.report import _md, render_validation, section_titles
 from xlcase.rules import all_rules
+from xlcase.template import load_template
 from xlcase.validation import validate_paths, validate_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,9 +119,12 @@ class _Collect(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.text: list[str] = []
         self.tags: list[str] = []
+        self.images: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
 
     def handle_data(self, data):
         self.text.append(data)
@@ -133,9 +138,13 @@ def test_html_is_self_contained_and_escaped(invalid_workbook, tmp_path):
     parser = _Collect()
     parser.feed(page)
     parser.close()
-    assert "script" not in parser.tags and "img" not in parser.tags and "link" not in parser.tags
-    assert "svg" in parser.tags and "rect" in parser.tags and "style" in parser.tags
-    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "").replace("http://evil.example", "")
+    assert "script" not in parser.tags and "link" not in parser.tags and "a" not in parser.tags
+    assert "style" in parser.tags and parser.images, "the chart is an image inside the file"
+    for source in parser.images:  # nothing fetched: the chart is an SVG image in the file, which can run nothing
+        assert source.startswith("data:image/svg+xml;base64,")
+        chart = base64.b64decode(source.partition(",")[2]).decode()
+        assert "<rect" in chart and "<script" not in chart and "href" not in chart
+    assert "http://" not in page.replace("http://evil.example", "")
     text = "".join(parser.text)
     report = validate_workbook(invalid_workbook)
     for finding in report.findings:
@@ -149,8 +158,9 @@ def test_markdown_contains_every_finding(invalid_workbook):
     result = runner.invoke(app, ["validate", str(invalid_workbook), "--format", "markdown"])
     assert result.exit_code == 1
     report = validate_workbook(invalid_workbook)
+    titles = section_titles(load_template())
     for finding in report.findings:
-        assert f"| {finding.rule} | {finding.severity} | {finding.section} | {_md(finding.where)} | " \
+        assert f"| {finding.rule} | {finding.severity} | {_md(titles[finding.section])} | {_md(finding.where)} | " \
                f"{_md(finding.message)} |" in result.stdout
     assert "<script>" not in result.stdout
 
@@ -158,7 +168,8 @@ def test_markdown_contains_every_finding(invalid_workbook):
 def test_text_report_groups_by_section(invalid_workbook):
     result = runner.invoke(app, ["validate", str(invalid_workbook)])
     assert "INVALID" in result.stdout
-    assert "  risks\n" in result.stdout and "XC401 error   Risks!D6:" in result.stdout
+    assert "\n  Risks\n" in result.stdout and "XC401 error   Risks!D6:" in result.stdout
+    assert "\n  Options analysis\n" in result.stdout  # sections by the headings of their sheets
     assert "\x1b[" not in result.stdout  # no colour codes when stdout is not a terminal
 
 
@@ -212,10 +223,13 @@ def test_render_single_vs_batch(example_workbook):
     assert json.loads(render_validation([report], "json", batch=True))["summary"]["files"] == 1
 
 
-def test_html_findings_link_to_their_cells(invalid_workbook):
+def test_html_gives_each_place_as_name_box_text_not_a_link(invalid_workbook):
+    """A browser cannot open a workbook at a cell (file:...#'Results'!J7): the place is text to type."""
     (report,) = validate_paths([invalid_workbook])
     page = render_validation([report], "html")
     located = [f for f in report.findings if f.sheet and f.cell]
-    assert located
+    assert located and "<a " not in page and "file:" not in page
     for finding in located:
-        assert f"#&#x27;{finding.sheet}&#x27;!{finding.cell}\">{finding.where}</a>" in page
+        assert f"<code>{finding.sheet}!{finding.cell}</code>" in page
+
+

@@ -87,8 +87,8 @@ def atomic_outputs(paths: Sequence[str | Path], *, force: bool = False,
     where = ", ".join(map(str, paths))
     temporaries: list[Path] = []
     try:
-        for path, status in zip(paths, replaced):
-            with _signals_held():  # a signal between creating the file and listing it would leave it behind
+        with _signals_held():  # a stop between creating a temporary file and listing it here would leave it behind
+            for path, status in zip(paths, replaced):
                 temporaries.append(_temporary(path, status))
         try:
             yield temporaries

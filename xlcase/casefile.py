@@ -2,18 +2,23 @@
 
 A case file is untrusted input: it is read within the limits of xlcase.safe_data (aliases, nesting,
 numbers, texts, values), as strict UTF-8, and every problem becomes one CaseFileError (XC102).
+A case file is also typed by people: the messages say what to write instead where the mistake is a
+common one (money as "£35,000", a percentage for a fraction, a misspelt key, a date with a time), and
+an amounts list longer than the appraisal period is refused, as it is most often numbers split by
+thousands separators (a workbook's extra year columns are a different matter: XC603 warns of those).
 """
 
 from __future__ import annotations
 
 import codecs
+import difflib
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from xlcase.errors import CaseFileError
 from xlcase.model import Case
@@ -21,8 +26,10 @@ from xlcase.safe_data import DataError, parse_json, parse_yaml, shown
 
 MAX_CASE_FILE_BYTES = 10 * 1024**2
 MAX_SHOWN_PROBLEMS = 10  # type errors listed in one message; the rest are counted
+SHOWN_KEY_CHARS = 60  # of an unknown key, compared with the keys allowed
 REQUIRED_KEYS = ("title", "organisation")  # the case-file contract marks these required
-EMPTY = "the case file is empty: it needs at least a title and an organisation (see `xlcase schema`)"
+EMPTY = ("the case file is empty (nothing but blanks or comments): write at least a title and an organisation "
+         "(see examples/ward-assistant-practitioners.yaml and `xlcase schema`)")
 _WIDE_ENCODINGS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
                    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))  # UTF-32 LE starts as UTF-16 LE
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -91,19 +98,102 @@ def parse_case(text: str, source: str = "<case>", fmt: CaseFormat = "yaml") -> C
     if not isinstance(data, dict):
         raise CaseFileError("expected a mapping of keys (title, organisation, options, ...)", location=source)
     try:
-        return Case.model_validate(data)
+        case = Case.model_validate(data)
     except ValidationError as exc:
         raise CaseFileError(describe_validation_error(exc), location=source) from None
+    beyond = amounts_beyond_period(case)
+    if beyond:
+        raise CaseFileError(_listed(beyond[:MAX_SHOWN_PROBLEMS], len(beyond)), location=source)
+    return case
+
+
+def amounts_beyond_period(case: Case) -> list[str]:
+    """Each amounts list longer than the appraisal period, as `costs[3].amounts: 13 amounts for ...`.
+
+    A case file gives one amount per appraisal year, so more amounts than years is a mistake, most often
+    `[35,000, 60,000]`, which YAML reads as four numbers. (Exactly as many amounts as years is right.)
+    """
+    years = case.assumptions.appraisal_years
+    problems = []
+    for key, items in case:
+        for index, item in enumerate(items if isinstance(items, list) else ()):
+            count = len(getattr(item, "amounts", ()))
+            if count > years:
+                problems.append(f"{key}[{index}].amounts: {count} amounts for a {years}-year appraisal (years 0 to "
+                                f"{years - 1}): are there thousands separators in the list? YAML splits "
+                                "[35,000, 60,000] at every comma, so write 35000, not 35,000; or set "
+                                "assumptions.appraisal_years")
+    return problems
 
 
 def describe_validation_error(exc: ValidationError) -> str:
     """The problems pydantic found (the first ten, then a count) on one line: `key.path[3]: expected ..., got ...`."""
     errors = exc.errors(include_url=False)
-    lines = [f"{key_path(error['loc'])}: {expected_text(error)}, got {shown(error.get('input'))}"
-             for error in errors[:MAX_SHOWN_PROBLEMS]]
-    if len(errors) > MAX_SHOWN_PROBLEMS:
-        lines.append(f"and {len(errors) - MAX_SHOWN_PROBLEMS:,} more")
-    return "; ".join(lines)
+    return _listed([_problem(error) for error in errors[:MAX_SHOWN_PROBLEMS]], len(errors))
+
+
+def _problem(error: dict[str, Any]) -> str:
+    """One problem: `key.path: expected ..., got ...`, with advice where the mistake is a common one."""
+    where = key_path(error["loc"])
+    if error["type"] == "extra_forbidden":  # the value under a misspelt key says nothing
+        close = _close_key(error["loc"])
+        return f"{where}: unknown key: did you mean {close}?" if close else f"{where}: {expected_text(error)}"
+    return f"{where}: {expected_text(error)}, got {shown(error.get('input'))}{_advice(error)}"
+
+
+def _listed(problems: list[str], total: int) -> str:
+    """The problems shown (the first ten) on one line, then a count of the rest of `total`."""
+    more = [f"and {total - len(problems):,} more"] if total > len(problems) else []
+    return "; ".join([*problems, *more])
+
+
+_SCALED = re.compile(r"^\s*+(-)?\s*+£?\s*+([0-9][0-9,]*+(?:\.[0-9]++)?)\s*+([kKmM])\s*+$")  # 35k, £1.2m
+_SCALES = {"k": 1e3, "m": 1e6}
+_NUMBERS = re.compile(r"^\s*+-?[0-9][0-9.]*+(?:\s++-?[0-9][0-9.]*+)++\s*+$")  # 35000 60000
+
+
+def _advice(error: dict[str, Any]) -> str:
+    """What to write instead of a number typed as people write it on paper ("£35,000", "35k", "10%"), or ''."""
+    value, kind = error.get("input"), error["type"]
+    if kind in ("float_parsing", "int_parsing") and isinstance(value, str):
+        from xlcase.reader import parse_number_text  # reads "£1,234", "(500)" and "12%" as a workbook cell does
+
+        number = parse_number_text(value)
+        scaled = _SCALED.match(value)
+        if number is None and scaled:
+            number = float(scaled.group(2).replace(",", "")) * _SCALES[scaled.group(3).lower()]
+            number = -number if scaled.group(1) else number
+        if number is not None:
+            return f" (did you mean {number:.10g}? write numbers without £, commas, % or k)"
+        if _NUMBERS.match(value):
+            return " (separate the numbers with commas: [35000, 60000])"
+    return ""
+
+
+def _close_key(loc: tuple[Any, ...]) -> str | None:
+    """The allowed key nearest to the unknown one at the end of `loc` ("titel" -> "title"), if one is close."""
+    if not loc or not isinstance(loc[-1], str):
+        return None
+    close = difflib.get_close_matches(loc[-1][:SHOWN_KEY_CHARS].casefold(), _known_keys(loc[:-1]), n=1)
+    return close[0] if close else None
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the case file allows at `loc` (('costs', 3) -> the keys of a cost line)."""
+    model: type[BaseModel] | None = Case
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if model else None
+        model = _model_in(field.annotation) if field else None
+    return list(model.model_fields) if model else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, itself or in a list or an optional (list[CostLine] -> CostLine)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((found for arg in get_args(annotation) if (found := _model_in(arg))), None)
 
 
 def key_path(loc: tuple[Any, ...]) -> str:
@@ -129,6 +219,7 @@ _EXPECTED = {
     "bool_type": "expected true or false",
     "date_parsing": "expected a date like 2027-04-01",
     "date_from_datetime_parsing": "expected a date like 2027-04-01",
+    "date_from_datetime_inexact": "expected a date without a time, e.g. 2027-04-01",
     "date_type": "expected a date like 2027-04-01",
     "string_type": "expected text",
     "list_type": "expected a list",
@@ -157,8 +248,12 @@ def expected_text(error: dict[str, Any]) -> str:
 
 
 def case_to_data(case: Case) -> dict[str, Any]:
-    """The case as plain data for a case file: codes, ISO dates, empty parts left out."""
-    return case.model_dump(mode="json", exclude_defaults=True)
+    """The case as plain data for a case file: codes, ISO dates, empty parts left out, but every assumption
+    given (a default rate included), so that an archived case file says which base year, period and rates
+    its figures used even after the defaults change."""
+    data = case.model_dump(mode="json", exclude_defaults=True)
+    data["assumptions"] = case.assumptions.model_dump(mode="json", exclude_none=True)
+    return {key: data[key] for key in Case.model_fields if key in data}
 
 
 def dump_case(case: Case, fmt: str = "yaml") -> str:

@@ -5,6 +5,11 @@ code and location, and exit status 2; nothing else here knows about business rul
 printed goes through `say` (or a renderer that does the same), which shows control characters
 and line breaks in names as escapes: a file name cannot clear the terminal or forge a line.
 Heavy modules are imported inside the commands so that start-up stays fast.
+
+Usage errors from the parser (an unknown option, a bad value, a missing argument) are errors like any
+other: one line with XC100 and the command, exit status 2. Help is plain text: the usage line names
+the arguments as the README does (OUT.xlsx, PATH...), options show a word for their value, and each
+command ends with examples.
 """
 
 from __future__ import annotations
@@ -13,19 +18,27 @@ import enum
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
-from xlcase.errors import XlcaseError
+from xlcase.errors import BadInputError, XlcaseError
 from xlcase.text import visible
+
+try:  # typer 0.2x carries its own copy of click
+    from typer._click.exceptions import ClickException, UsageError
+except ImportError:  # pragma: no cover - older typer, on click itself
+    from click.exceptions import ClickException, UsageError
 
 app = typer.Typer(
     name="xlcase",
     help="Business cases for NHS assistant practitioners as Excel workbooks: generate, recalculate, validate.",
+    epilog="Run `xlcase COMMAND --help` for a command's options and examples.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 EXIT_FINDINGS = 1  # export: some values could not be read (they are listed and left out)
@@ -34,6 +47,42 @@ TIMEOUT_HELP = ("Seconds each file of a batch may take (default 60); a file that
                 "unreadable (XC008) and the batch goes on.")
 MEMORY_HELP = ("Megabytes of memory each file of a batch may need (default 2048); a file that needs more is "
                "reported unreadable (XC008) and the batch goes on.")
+FLAG = ""  # the metavar of an option that takes no value
+
+
+class Command(TyperCommand):
+    """A command whose help names its arguments as the README does: `xlcase new [OPTIONS] OUT.xlsx`."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as error:  # the parser leaves some without the command they are about
+            error.ctx = error.ctx or ctx
+            raise
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = param.metavar or (param.name or "").upper()
+                name = name if param.required else f"[{name}]"
+                pieces.append(name + ("..." if param.nargs != 1 and not name.endswith("...") else ""))
+        return pieces
+
+    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
+        arguments = [(param.metavar or (param.name or "").upper(), param.help or "")
+                     for param in self.get_params(ctx) if isinstance(param, TyperArgument)]
+        options = [record for param in self.get_params(ctx) if not isinstance(param, TyperArgument)
+                   and (record := param.get_help_record(ctx)) is not None]
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def examples(*lines: str) -> str:
+    """A command's epilog: its examples, kept as written (click does not re-wrap a block after \\b)."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
 
 
 class ReportFormat(str, enum.Enum):
@@ -63,7 +112,7 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _options(
-    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True, metavar=FLAG,
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """Business cases for NHS assistant practitioners as Excel workbooks: generate, recalculate, validate."""
@@ -80,12 +129,17 @@ def fail(error: XlcaseError) -> None:
     raise typer.Exit(EXIT_UNREADABLE)
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples(
+    "xlcase new blank.xlsx",
+    "xlcase new case.xlsx --from examples/ward-assistant-practitioners.yaml",
+    "xlcase new case.xlsx --from case.json --force"))
 def new(
-    out: Annotated[Path, typer.Argument(help="The workbook to write (.xlsx).")],
-    from_: Annotated[Optional[Path], typer.Option("--from", help="A case file (YAML or JSON) to pre-fill it from.")] = None,
-    template: Annotated[str, typer.Option(help="The workbook template (see `xlcase templates`).")] = "assistant-practitioner",
-    force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
+    out: Annotated[Path, typer.Argument(metavar="OUT.xlsx", help="The workbook to write.", show_default=False)],
+    from_: Annotated[Optional[Path], typer.Option("--from", metavar="CASE", help="A case file (.yaml or .json) to "
+                                                  "fill the workbook from; without it the workbook is blank.")] = None,
+    template: Annotated[str, typer.Option(metavar="NAME", help="The workbook template (`xlcase templates` lists "
+                                          "them).")] = "assistant-practitioner",
+    force: Annotated[bool, typer.Option("--force", metavar=FLAG, help="Replace OUT.xlsx if it exists.")] = False,
 ) -> None:
     """Write a blank or pre-filled business-case workbook."""
     from xlcase.api import new_workbook
@@ -97,13 +151,18 @@ def new(
     say(f"wrote {path}")
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("xlcase export case.xlsx -o case.yaml", "xlcase export case.xlsx"))
 def export(
-    workbook: Annotated[Path, typer.Argument(help="A filled workbook (.xlsx).")],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Case file to write (.yaml or .json); stdout if omitted.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace the output if it exists.")] = False,
+    workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK.xlsx", help="A filled workbook.", show_default=False)],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="CASE", help="The case file to write: "
+                                                   "YAML, or JSON for a .json name; without it, YAML is printed.")] = None,
+    force: Annotated[bool, typer.Option("--force", metavar=FLAG, help="Replace the output if it exists.")] = False,
 ) -> None:
-    """Read a filled workbook back into a case file (YAML, or JSON for a .json output)."""
+    """Read a filled workbook back into a case file.
+
+    YAML, or JSON for a .json output. Every assumption is written, defaults included, so the case file
+    records the rates it used. Values that cannot be read are listed with their cells and left out (exit 1).
+    """
     from xlcase.api import export_case
 
     try:
@@ -121,7 +180,7 @@ def export(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("xlcase schema > case-schema.json"))
 def schema() -> None:
     """Print the JSON Schema of the case file."""
     from xlcase.casefile import case_schema
@@ -129,7 +188,7 @@ def schema() -> None:
     typer.echo(json.dumps(case_schema(), indent=2))
 
 
-@app.command()
+@app.command(cls=Command)
 def templates() -> None:
     """List the workbook templates available, with their versions."""
     from xlcase.template import available_templates
@@ -138,12 +197,16 @@ def templates() -> None:
         say(f"{template.name}  {template.version}  {template.title}")
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("xlcase recalc case.xlsx", "xlcase recalc case.xlsx --format json"))
 def recalc(
-    workbook: Annotated[Path, typer.Argument(help="A filled workbook (.xlsx).")],
-    format: Annotated[ResultFormat, typer.Option("--format", help="text or json.")] = ResultFormat.text,
+    workbook: Annotated[Path, typer.Argument(metavar="WORKBOOK.xlsx", help="A filled workbook.", show_default=False)],
+    format: Annotated[ResultFormat, typer.Option("--format", metavar="FORMAT",
+                                                 help="text (a table) or json.")] = ResultFormat.text,
 ) -> None:
-    """Appraisal results computed from the workbook's own inputs (and XC701 for stale saved results)."""
+    """Recalculate a workbook's appraisal from its own inputs.
+
+    Saved results that disagree with the engine are reported as XC701.
+    """
     from xlcase.api import recalc_workbook
     from xlcase.report import render_recalc
 
@@ -160,15 +223,24 @@ def _codes(text: Optional[str]) -> Optional[list[str]]:
     return parse_codes(text)
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples(
+    "xlcase validate case.xlsx",
+    "xlcase validate submissions/ --jobs 2 --format html --output review.html",
+    "xlcase validate case.xlsx --format json --select XC2,XC601"))
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Workbooks (.xlsx) or folders of workbooks.")],
-    format: Annotated[ReportFormat, typer.Option("--format", help="text, json, html or markdown.")] = ReportFormat.text,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the report to this file (replaced atomically).")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes (0 = one per CPU).")] = 1,
-    select: Annotated[Optional[str], typer.Option("--select", help="Only these rule codes or prefixes, comma-separated (XC4,XC601).")] = None,
-    ignore: Annotated[Optional[str], typer.Option("--ignore", help="Leave out these rule codes or prefixes, comma-separated.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace the --output file if it exists.")] = False,
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Workbooks (.xlsx, .xlsm) or folders of "
+                                                "them.", show_default=False)],
+    format: Annotated[ReportFormat, typer.Option("--format", metavar="FORMAT", help="text, json, html or "
+                                                 "markdown.")] = ReportFormat.text,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="Write the report to this "
+                                                   "file (replaced atomically) instead of printing it.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, metavar="N",
+                                      help="Worker processes for a batch (0 = one per CPU).")] = 1,
+    select: Annotated[Optional[str], typer.Option("--select", metavar="CODES", help="Only these rule codes or "
+                                                  "prefixes, comma-separated (XC4,XC601).")] = None,
+    ignore: Annotated[Optional[str], typer.Option("--ignore", metavar="CODES", help="Leave out these rule codes or "
+                                                  "prefixes, comma-separated.")] = None,
+    force: Annotated[bool, typer.Option("--force", metavar=FLAG, help="Replace the --output file if it exists.")] = False,
     timeout: Annotated[Optional[float], typer.Option("--timeout", min=0.001, metavar="SECONDS", help=TIMEOUT_HELP)] = None,
     max_memory: Annotated[Optional[int], typer.Option("--max-memory", min=1, metavar="MB", help=MEMORY_HELP)] = None,
 ) -> None:
@@ -226,11 +298,15 @@ def validate(
     raise typer.Exit(exit_status(reports))
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("xlcase rules", "xlcase rules XC401"))
 def rules(
-    code: Annotated[Optional[str], typer.Argument(help="A rule code (XC401) to explain.")] = None,
+    code: Annotated[Optional[str], typer.Argument(metavar="CODE", help="A rule code (XC401) to explain; without it, "
+                                                  "every rule is listed.", show_default=False)] = None,
 ) -> None:
-    """List every rule (code, severity, section, name, what it checks), or explain one rule."""
+    """List the rules, or explain one.
+
+    The list gives each rule's code, severity, section, name and what it checks.
+    """
     from xlcase.rules import get_rule, iter_rules_text
 
     if code is None:
@@ -247,17 +323,23 @@ def rules(
         say(line)
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("xlcase collect submissions/ -o portfolio.xlsx",
+                                          "xlcase collect submissions/ -o portfolio --format csv"))
 def collect(
-    paths: Annotated[list[Path], typer.Argument(help="Workbooks (.xlsx) or folders of workbooks.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The portfolio workbook (.xlsx), or for csv a folder "
-                                         "that receives cases.csv, costs.csv and benefits.csv.")],
-    format: Annotated[CollectFormat, typer.Option("--format", help="xlsx or csv.")] = CollectFormat.xlsx,
-    force: Annotated[bool, typer.Option("--force", help="Replace existing output files.")] = False,
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Workbooks (.xlsx, .xlsm) or folders of "
+                                                "them.", show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="OUT", show_default=False,
+                                         help="The portfolio workbook (.xlsx), or for csv a folder that receives "
+                                         "cases.csv, costs.csv and benefits.csv.")],
+    format: Annotated[CollectFormat, typer.Option("--format", metavar="FORMAT",
+                                                  help="xlsx or csv.")] = CollectFormat.xlsx,
+    force: Annotated[bool, typer.Option("--force", metavar=FLAG, help="Replace existing output files.")] = False,
     timeout: Annotated[Optional[float], typer.Option("--timeout", min=0.001, metavar="SECONDS", help=TIMEOUT_HELP)] = None,
     max_memory: Annotated[Optional[int], typer.Option("--max-memory", min=1, metavar="MB", help=MEMORY_HELP)] = None,
 ) -> None:
-    """Collect many submitted cases into one portfolio: a row per case, long tables of costs and benefits.
+    """Collect many submitted cases into one portfolio.
+
+    The portfolio has a row per case and long tables of costs and benefits.
 
     Each workbook is read in a worker process within its time and memory budget; one that needs more is
     listed as unreadable (XC008) and the portfolio is still written.
@@ -274,13 +356,17 @@ def collect(
         f"{len(portfolio.benefits)} benefit rows")
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("xlcase paper case.xlsx", "xlcase paper case.xlsx -o case.html",
+                                          "xlcase paper examples/ward-assistant-practitioners.yaml -o case.md"))
 def paper(
-    source: Annotated[Path, typer.Argument(help="A workbook (.xlsx) or a case file (.yaml, .yml, .json).")],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="The paper to write: .docx, .html or .md "
-                                                   "(the format follows the suffix; default SOURCE with .docx).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace the output files if they exist.")] = False,
-    with_findings: Annotated[bool, typer.Option("--with-findings", help="Append the validation findings.")] = False,
+    source: Annotated[Path, typer.Argument(metavar="SOURCE", help="A workbook (.xlsx) or a case file (.yaml, .yml, "
+                                           ".json).")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="The paper to write: .docx, "
+                                                   ".html or .md (the format follows the suffix; default SOURCE with "
+                                                   ".docx).")] = None,
+    force: Annotated[bool, typer.Option("--force", metavar=FLAG, help="Replace the output files if they exist.")] = False,
+    with_findings: Annotated[bool, typer.Option("--with-findings", metavar=FLAG,
+                                                help="Append the validation findings.")] = False,
 ) -> None:
     """Write the business case paper a board reads (Word, HTML or Markdown) from a workbook or a case file.
 
@@ -297,12 +383,16 @@ def paper(
     say(f"wrote {written[0]}{extra}")
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("xlcase serve", "xlcase serve --port 8080"))
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 keeps it to this machine).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(metavar="ADDRESS", help="Address to listen on (127.0.0.1 keeps it to this "
+                                      "machine).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="TCP port to listen on.")] = 8000,
 ) -> None:
-    """Run xlwings Server with xlcase's Excel functions and scripts (needs the optional server extra)."""
+    """Run xlwings Server with xlcase's Excel functions.
+
+    The scripts are served too. It needs the optional server extra: pip install "xlcase[server]".
+    """
     import os
 
     from xlcase.server import LICENSE_ENV, ServerNotInstalledError, run
@@ -325,12 +415,24 @@ def _terminated(signum: int, _frame: object) -> None:
 
 
 def main() -> None:
-    """Entry point that never shows a traceback for a library error."""
+    """Entry point: every error, the parser's included, is one line with its code, never a traceback."""
     import signal
 
     signal.signal(signal.SIGTERM, _terminated)
     try:
-        app()
+        status = app(prog_name="xlcase", standalone_mode=False)
+    except UsageError as error:
+        if type(error).__name__ == "NoArgsIsHelpError" and error.ctx is not None:  # a bare `xlcase`
+            typer.echo(error.ctx.get_help())
+            sys.exit(EXIT_UNREADABLE)
+        say(f"error: {usage_error(error)}", err=True, fg=typer.colors.RED)
+        sys.exit(EXIT_UNREADABLE)
+    except ClickException as error:
+        say(f"error: {BadInputError(one_line(error.format_message()))}", err=True, fg=typer.colors.RED)
+        sys.exit(EXIT_UNREADABLE)
+    except typer.Abort:
+        say("error: stopped", err=True, fg=typer.colors.RED)
+        sys.exit(1)
     except XlcaseError as error:
         say(f"error: {error}", err=True, fg=typer.colors.RED)
         sys.exit(EXIT_UNREADABLE)
@@ -338,3 +440,34 @@ def main() -> None:
         where = f": {error.filename}" if error.filename else ""
         say(f"error: {error.strerror or error}{where}", err=True, fg=typer.colors.RED)
         sys.exit(EXIT_UNREADABLE)
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+_PYDANTIC_WORDS = (  # the parser's value messages, in the words the library's errors use
+    ("Value error, ", ""),
+    ("Input should be a valid integer, unable to parse string as an integer", "expected a whole number"),
+    ("Input should be a valid number, unable to parse string as a number", "expected a number"),
+    ("Input should be greater than or equal to ", "expected at least "),
+    ("Input should be less than or equal to ", "expected at most "),
+    ("Input should be ", "expected "),
+)
+
+
+def usage_error(error: UsageError) -> BadInputError:
+    """The parser's complaint as an XC100 error located at the command (`xlcase validate: --jobs: ...`), with
+    where to read more."""
+    message = one_line(error.format_message())
+    param = getattr(error, "param", None)  # set on a bad value (BadParameter), not on an unknown option
+    if param is not None and message.startswith("Invalid value for "):
+        hint = "/".join(getattr(param, "opts", ()) or [param.name or "?"])
+        message = f"{hint}: {message.partition(': ')[2]}"
+    for words, plain in _PYDANTIC_WORDS:
+        message = message.replace(words, plain)
+    message = message[:1].lower() + message[1:].rstrip(".")
+    command = error.ctx.command_path if error.ctx is not None else "xlcase"
+    return BadInputError(f"{message} (see `{command} --help`)", location=command)
+
+
+def one_line(text: str) -> str:
+    """A message of the parser's, whatever its line breaks, as one line."""
+    return " ".join(text.split())

@@ -3,6 +3,12 @@
 A section's score is the mean of its items: each required field scores 1 when filled; each
 required table scores 0 with no rows, else the share of required cells filled in the rows that
 have anything in them. The overall score is the mean of the sections' scores.
+
+Two things the Checks sheet cannot say are given beside the scores: the input cells still holding
+the value a blank workbook starts with (`defaults_left`: the Green Book discount rate, base year
+2027, ...), which nobody may have looked at, since a workbook cannot tell a default someone checked
+from one nobody read; and whether the appraisal has what it needs to compare the preferred option
+with doing nothing (`appraisal_score`), for the appraisal section, which has nothing to type.
 """
 
 from __future__ import annotations
@@ -51,6 +57,38 @@ def section_scores(case: Case, template: Template) -> dict[str, float]:
                 if field.required:
                     items.setdefault(sheet.section or "file", []).append(float(filled(value_at(case, field.key))))
     return {section: sum(scores) / len(scores) for section, scores in items.items()}
+
+
+def defaults_left(case: Case, template: Template) -> dict[str, list[str]]:
+    """By section, the case keys of the input cells whose value is the blank workbook's ('assumptions.discount_rate'
+    at 0.035), in workbook order; cells a blank workbook leaves empty are never listed."""
+    blank = Case()
+    found: dict[str, list[str]] = {}
+    for sheet in template.sheets:
+        for block in sheet.blocks:
+            for field in block.fields:
+                start = value_at(blank, field.key)
+                if filled(start) and value_at(case, field.key) == start:
+                    found.setdefault(sheet.section or "file", []).append(field.key)
+    return found
+
+
+APPRAISAL_NEEDS = "a do-nothing option, exactly one preferred option, and costs or benefits for the preferred option"
+
+
+def appraisal_score(case: Case) -> float:
+    """What the appraisal needs to compare the preferred option with doing nothing, as the mean of three
+    items: a do-nothing option; exactly one preferred option, not the do-nothing one; and at least one
+    amount on a cost or benefit line of the preferred option (matched, as the engine matches, ignoring case)."""
+    from xlcase.appraisal import option_key
+
+    do_nothing = case.do_nothing_option()
+    preferred = case.preferred_options()
+    chosen = preferred[0] if len(preferred) == 1 and preferred[0] is not do_nothing else None
+    key = option_key(chosen.id) if chosen is not None and chosen.id else None
+    flows = key is not None and any(option_key(line.option) == key and any(line.amounts)
+                                    for line in (*case.costs, *case.benefits) if line.option)
+    return sum((do_nothing is not None, chosen is not None, flows)) / 3
 
 
 def overall(scores: dict[str, float]) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from xlcase.text import clip, visible
+from xlcase.text import cell_reference, clip, visible
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -53,7 +53,8 @@ class Finding:
 
     @property
     def where(self) -> str:
-        """'Costs!E12', 'Costs', or '' when the finding is about the whole file."""
+        """'Costs!E12' (as typed into Excel's or Calc's Name Box: "'Engine results'!A1"), 'Costs', or '' when the
+        finding is about the whole file."""
         if self.sheet and self.cell:
-            return f"{self.sheet}!{self.cell}"
+            return cell_reference(self.sheet, self.cell)
         return self.sheet or ""

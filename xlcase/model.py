@@ -3,14 +3,21 @@
 Every field is optional except where a list needs its items, because a draft is a normal
 thing to generate a workbook from: completeness is judged by the rules, not by the model.
 Field names are the case-file keys of the contract in DESIGN.md.
+
+Values are read as a person means them, as the workbook reads what is typed into it: a number or a
+date in a text field is that text (`level: 5` is "5"); a coded field takes the label its drop-down
+shows as well as the code ("Not started" for not_started, any case); a rate written as a percentage
+(`discount_rate: 3.5`) is refused with the fraction it probably means (0.035).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 CostCategory = Literal[
     "training",
@@ -37,11 +44,57 @@ CODE_LISTS: dict[str, tuple[str, ...]] = {  # the coded values of the case file,
     "driver": get_args(Driver),
 }
 DRIVERS: tuple[str, ...] = get_args(Driver)
+
+
+def _as_text(value: Any) -> Any:
+    """A number or a date given for text is the text it was written as (5 -> "5", 2027-04-01 -> "2027-04-01").
+    True and false are refused: YAML reads yes, no, on and off as them, so the words typed are lost."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("text_not_bool", "expected text (YAML reads yes, no, on, off, true and false as "
+                                  "true or false: put the words in quotes)")
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _labels_of(list_name: str) -> BeforeValidator:
+    """A coded value given as the label the workbook's drop-down shows ("Not started", any case, spaces around)
+    is its code (not_started); codes are taken the same way. The labels are the default template's."""
+    def to_code(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        from xlcase.template import load_template
+
+        template = load_template()
+        return (template.code(list_name, value) if list_name in template.lists else None) or value
+
+    return BeforeValidator(to_code)
+
+
+def _percentage_hint(highest: float, *, inclusive: bool) -> BeforeValidator:
+    """A fraction written as a percentage (3.5 for 3.5%, above `highest` and at most 100) is refused with the
+    fraction it probably means, before the bounds give a bare "expected less than 1"."""
+    def check(value: Any) -> Any:
+        if (isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 100
+                and (value > highest or (value == highest and not inclusive))):
+            raise PydanticCustomError("percentage_for_fraction", "expected a fraction (did you mean {fraction}, "
+                                      "for {percent}%?)", {"fraction": f"{value / 100:.10g}", "percent": f"{value:g}"})
+        return value
+
+    return BeforeValidator(check)
+
+
 Score = Annotated[int, Field(ge=1, le=5)]
 Money = float
 MAX_APPRAISAL_YEARS = 125  # the Green Book schedule's last band starts at year 301; 125 years is ample here
 Amounts = Annotated[list[Money], Field(max_length=MAX_APPRAISAL_YEARS)]
-Text = str
+Text = Annotated[str, BeforeValidator(_as_text)]
+Rate = Annotated[float, _percentage_hint(1, inclusive=False), Field(gt=-1, lt=1)]  # a real rate a year, 0.035
+OptimismBias = Annotated[float, _percentage_hint(5, inclusive=True), Field(ge=0, le=5)]  # an uplift, 0.2 = 20%
 
 
 def value_at(obj: Any, key: str) -> Any:
@@ -141,16 +194,12 @@ def _working_weeks() -> float:
     return agenda_for_change().working_time.working_weeks
 
 
-OptimismBias = Annotated[float, Field(ge=0, le=5)]
-Rate = Annotated[float, Field(gt=-1, lt=1)]
-
-
 class Assumptions(Part):
     base_year: int = 2027
     appraisal_years: Annotated[int, Field(ge=1, le=MAX_APPRAISAL_YEARS)] = 10
-    discount_rate: Annotated[float, Field(gt=-1, lt=1, default_factory=_green_book_rate)]
+    discount_rate: Annotated[Rate, Field(default_factory=_green_book_rate)]
     optimism_bias: OptimismBias = Field(0.0, description="The default uplift on every option's costs but do nothing's.")
-    optimism_bias_project_type: str = Field(
+    optimism_bias_project_type: Annotated[str, _labels_of("optimism_bias_project_type")] = Field(
         default_factory=_default_project_type,
         description="The Green Book project type whose optimism bias bounds apply (see the Inputs sheet).")
     price_base_year: int | None = None
@@ -158,7 +207,7 @@ class Assumptions(Part):
                             description="A year, for the cash-terms affordability of pay lines (default: the latest award).")
     non_pay_inflation: Rate = Field(default_factory=_non_pay_inflation,
                                     description="A year, for the cash-terms affordability of other lines.")
-    attrition: Annotated[float, Field(ge=0, lt=1)] = Field(
+    attrition: Annotated[float, _percentage_hint(1, inclusive=True), Field(ge=0, lt=1)] = Field(
         0.0, description="The share of apprentices who leave each year; leavers' fee payments stop.")
     working_weeks: Annotated[float, Field(gt=0, le=52.2)] = Field(
         default_factory=_working_weeks,
@@ -193,21 +242,23 @@ class Option(Part):
 
 class CostLine(Part):
     option: Text | None = None
-    category: CostCategory | None = None
+    category: Annotated[CostCategory, _labels_of("cost_category")] | None = None
     description: Text | None = None
     recurrent: bool | None = Field(None, description="A cost that continues after the project; none: by its category.")
-    drivers: list[Driver] = Field([], description="What the amounts are proportional to, for the driver sensitivities.")
+    drivers: list[Annotated[Driver, _labels_of("driver")]] = Field(
+        [], description="What the amounts are proportional to, for the driver sensitivities.")
     amounts: Amounts = []
 
 
 class BenefitLine(Part):
     option: Text | None = None
-    beneficiary: Beneficiary | None = None
-    category: BenefitClass | None = None
+    beneficiary: Annotated[Beneficiary, _labels_of("beneficiary")] | None = None
+    category: Annotated[BenefitClass, _labels_of("benefit_class")] | None = None
     description: Text | None = None
     measure: Text | None = None
     budget_line: Text | None = Field(None, description="The budget a cash-releasing benefit releases (cost centre).")
-    drivers: list[Driver] = Field([], description="What the amounts are proportional to, for the driver sensitivities.")
+    drivers: list[Annotated[Driver, _labels_of("driver")]] = Field(
+        [], description="What the amounts are proportional to, for the driver sensitivities.")
     amounts: Amounts = []
 
 
@@ -216,9 +267,10 @@ class Post(Part):
 
     option: Text | None = None
     role: Text | None = None
-    category: CostCategory = Field("pay", description="pay, or mentoring/management for time given to the project.")
+    category: Annotated[CostCategory, _labels_of("cost_category")] = Field(
+        "pay", description="pay, or mentoring/management for time given to the project.")
     band: Text | None = Field(None, description='Agenda for Change band: "2" to "8a".')
-    point: PayPoint = "entry"
+    point: Annotated[PayPoint, _labels_of("pay_point")] = "entry"
     wte: Annotated[float, Field(ge=0, le=10_000)] | None = None
     start: dt.date | None = None
     end: dt.date | None = None
@@ -268,7 +320,7 @@ class Milestone(Part):
     owner: Text | None = None
     due: dt.date | None = None
     measure: Text | None = None
-    status: MilestoneStatus | None = None
+    status: Annotated[MilestoneStatus, _labels_of("milestone_status")] | None = None
 
 
 class Timeline(Part):

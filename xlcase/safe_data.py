@@ -7,11 +7,19 @@ digits, texts no workbook cell can hold. YAML is read in two passes with the sam
 (libyaml's when PyYAML has it): a pass over the events that refuses all of that before any
 node exists, then the ordinary safe loader. JSON is read by `json`, then walked for the same
 limits. Every refusal is a DataError with the line (YAML) and the key path where it is known.
+
+Two YAML 1.1 readings that surprise the people who write case files are changed or refused: a
+number is only a number in the decimal form people write (`010` is not octal 8 and `1:30` not 90:
+they stay text, which a number field still reads as 10, and a text field keeps as typed), and a
+number written with a thousands separator in a [flow, list] (`[35,000, 60,000]`, which YAML reads
+as 35, 0, 60, 0) is refused with the line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import itertools
 import json
 import re
 from typing import Any
@@ -70,7 +78,8 @@ def parse_yaml(text: str, *, libyaml: bool = HAS_LIBYAML) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = ", ".join(part for part in (exc.context, exc.problem) if part) or "not valid YAML"
-        raise DataError(f"the file does not parse: {clip(problem)}", line=mark.line + 1 if mark else None) from None
+        raise DataError(f"the file does not parse: {clip(problem)}{_parse_advice(text, mark, problem)}",
+                        line=mark.line + 1 if mark else None) from None
     except yaml.reader.ReaderError as exc:
         character = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
         line = text.count("\n", 0, max(text.find(character), 0)) + 1
@@ -80,6 +89,17 @@ def parse_yaml(text: str, *, libyaml: bool = HAS_LIBYAML) -> Any:
         raise DataError("the text holds a character that is not valid Unicode") from None
     check_data(data)
     return data
+
+
+def _parse_advice(text: str, mark: Any, problem: str) -> str:
+    """What to do about the two YAML mistakes people make most: a tab in the indentation, and a text holding
+    ': ' without quotes (YAML takes it for a key)."""
+    line = next(itertools.islice(io.StringIO(text), mark.line, None), "") if mark is not None else ""
+    if "\t" in line[: len(line) - len(line.lstrip(" \t"))]:
+        return "; indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem:
+        return '; a text holding ": " needs quotes, e.g. description: "Note: one a year"'
+    return ""
 
 
 def parse_json(text: str) -> Any:
@@ -102,15 +122,17 @@ def parse_json(text: str) -> Any:
 class _Frame:
     """An open list or mapping during the event pass: what is needed to expand aliases and name the path."""
 
-    __slots__ = ("mapping", "anchor", "start", "items", "key", "keys")
+    __slots__ = ("mapping", "anchor", "start", "items", "key", "keys", "flow", "last")
 
-    def __init__(self, mapping: bool, anchor: str | None, start: int) -> None:
+    def __init__(self, mapping: bool, anchor: str | None, start: int, flow: bool = False) -> None:
         self.mapping = mapping
         self.anchor = anchor
         self.start = start  # the expanded-value count at which it began
         self.items = 0  # events directly inside: items of a list, keys and values of a mapping
         self.key: Any = None  # the current key of a mapping
         self.keys: dict[str, int] = {}  # each scalar key of a mapping and its line
+        self.flow = flow  # written [in brackets] or {in braces}, where a comma separates items
+        self.last: ScalarEvent | None = None  # the event placed last directly inside, when it was a scalar
 
 
 def _check_events(parser: yaml.SafeLoader) -> None:
@@ -135,6 +157,8 @@ def _check_events(parser: yaml.SafeLoader) -> None:
                 continue
             line = event.start_mark.line + 1
             if stack:
+                if stack[-1].flow:
+                    _check_joined_number(stack, event, line)
                 _place(stack, event, line)
             written += 1
             if isinstance(event, AliasEvent):
@@ -145,7 +169,8 @@ def _check_events(parser: yaml.SafeLoader) -> None:
                     if event.anchor is not None:
                         sizes[event.anchor] = 1
                 else:
-                    stack.append(_Frame(isinstance(event, MappingStartEvent), event.anchor, expanded))
+                    stack.append(_Frame(isinstance(event, MappingStartEvent), event.anchor, expanded,
+                                        bool(event.flow_style)))
                     if len(stack) > MAX_DEPTH:
                         raise DataError(f"values are nested more than {MAX_DEPTH} levels deep", line=line,
                                         path=_path(stack, event))
@@ -170,6 +195,27 @@ def _place(stack: list[_Frame], event: Any, line: int) -> None:
                                 path=_path(stack[:-1]))
             frame.keys[event.value] = line
     frame.items += 1
+
+
+_GROUP_HEAD = re.compile(r"[-+]?£?[0-9]{1,3}")  # what starts a number written with thousands separators
+_GROUP = re.compile(r"[0-9]{3}(?:\.[0-9]*)?")  # a group of three digits after a separator (and any pence)
+
+
+def _check_joined_number(stack: list[_Frame], event: Any, line: int) -> None:
+    """Refuse `35,000` inside [brackets] or {braces}: YAML reads it as two numbers, 35 and 0 (000), so a
+    list of amounts silently grows and the money is a thousand times too small. Two plain scalars count as
+    one number written with a separator when only the comma stands between them."""
+    frame = stack[-1]
+    head, frame.last = frame.last, event if isinstance(event, ScalarEvent) else None
+    if (head is None or not isinstance(event, ScalarEvent) or head.style or event.style
+            or head.end_mark.line != event.start_mark.line or event.start_mark.column != head.end_mark.column + 1
+            or not _GROUP_HEAD.fullmatch(head.value) or not _GROUP.fullmatch(event.value)):
+        return
+    joined = f"{head.value},{event.value}"
+    raise DataError(f"{shown(joined)} is read as two numbers, {head.value} and {event.value}: YAML splits a [list] "
+                    f"or {{mapping}} at every comma, so write numbers without thousands separators "
+                    f"({head.value.replace('£', '')}{event.value}, not {joined}); if they are two numbers, put a space "
+                    "after the comma", line=line, path=_path(stack))
 
 
 def _alias_size(stack: list[_Frame], sizes: dict[str, int], anchor: str, line: int) -> int:
@@ -220,6 +266,19 @@ def _guarded(tag: str) -> Any:
     return construct_guarded
 
 
+_DECIMAL = {  # the numbers people write; YAML 1.1's octal, hexadecimal and base-60 forms stay text
+    _INT: re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"),
+    _FLOAT: re.compile(r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+                           |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""", re.X),
+}
+
+
+def _decimal_resolvers(resolvers: dict[str, list[tuple[str, re.Pattern[str]]]]) -> dict[str, list[Any]]:
+    """PyYAML's implicit resolvers with the int and float forms narrowed to `_DECIMAL`."""
+    return {first: [(tag, _DECIMAL.get(tag, pattern)) for tag, pattern in entries]
+            for first, entries in resolvers.items()}
+
+
 def _bounded_loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
     """`base` (PyYAML's safe loader, or libyaml's) with guarded scalars and conversion errors that name their line."""
 
@@ -235,6 +294,7 @@ def _bounded_loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
 
     for tag in _CONSTRUCTORS:
         BoundedLoader.add_constructor(tag, _guarded(tag))
+    BoundedLoader.yaml_implicit_resolvers = _decimal_resolvers(base.yaml_implicit_resolvers)
     return BoundedLoader
 
 

@@ -121,6 +121,19 @@ def starts_formula(text: Any) -> bool:
     return isinstance(text, str) and text.startswith(FORMULA_START)
 
 
+_PLAIN_SHEET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_READS_AS_A_CELL = re.compile(r"[A-Za-z]{1,3}[0-9]+|[Rr][0-9]*(?:[Cc][0-9]*)?|[Cc][0-9]*|(?i:true|false)")
+
+
+def cell_reference(sheet: str, cell: str) -> str:
+    """A cell as Excel's and LibreOffice Calc's Name Box take it: Results!J7; a sheet name that is not plain
+    letters, digits and underscores, or that reads as a cell or a value (R1C1, TRUE), in quotes with its
+    apostrophes doubled: 'Engine results'!A1, 'O''Brien'!B2."""
+    if not _PLAIN_SHEET.fullmatch(sheet) or _READS_AS_A_CELL.fullmatch(sheet):
+        sheet = "'" + sheet.replace("'", "''") + "'"
+    return f"{sheet}!{cell}"
+
+
 def financial_year(year: int) -> str:
     """The NHS financial year that starts in April of ``year``: 2027 -> '2027/28'."""
     return f"{year}/{(year + 1) % 100:02d}"

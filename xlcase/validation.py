@@ -34,17 +34,23 @@ Outcome = TypeVar("Outcome")
 class SectionStatus:
     """One section of the business case in a report.
 
-    ``score`` is the completeness of the section's required inputs (0-1, as on the Checks sheet; 1 for
-    sections with nothing to fill, such as appraisal); ``complete`` means score 1 and no error findings.
+    ``score`` is the completeness of the section's required inputs (0-1, as on the Checks sheet); for the
+    appraisal section, which has nothing to type, what the appraisal needs (`completeness.appraisal_score`);
+    1 for the file. ``complete`` means score 1 and no error findings. ``defaults`` are the case keys of
+    the section's input cells that still hold the blank workbook's value: they count as filled (a
+    workbook cannot tell a default someone checked from one nobody read), and a report asks for them to
+    be checked.
     """
 
     name: str
     complete: bool
     score: float
     findings: int
+    defaults: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "complete": self.complete, "score": self.score, "findings": self.findings}
+        return {"name": self.name, "complete": self.complete, "score": self.score, "findings": self.findings,
+                "defaults": list(self.defaults)}
 
 
 @dataclass
@@ -99,20 +105,22 @@ class Report:
         }
 
 
-def _sections(scores: dict[str, float], findings: list[Finding], readable: bool) -> list[SectionStatus]:
+def _sections(scores: dict[str, float], findings: list[Finding], readable: bool,
+              defaults: dict[str, list[str]] | None = None) -> list[SectionStatus]:
     out = []
     for name in SECTIONS:
         mine = [f for f in findings if f.section == name]
         score = scores.get(name, 1.0) if readable else 0.0
         errors = any(f.severity == "error" for f in mine)
-        out.append(SectionStatus(name, readable and score >= 1.0 and not errors, round(score, 6), len(mine)))
+        out.append(SectionStatus(name, readable and score >= 1.0 and not errors, round(score, 6), len(mine),
+                                 tuple((defaults or {}).get(name, ()))))
     return out
 
 
 def review_report(review: Review, select: Iterable[str] | None = None,
                   ignore: Iterable[str] | None = None) -> Report:
     """Run the rules and the appraisal on a review and build its report."""
-    from xlcase.completeness import overall, section_scores
+    from xlcase.completeness import appraisal_score, defaults_left, overall, section_scores
 
     findings = run_rules(review, select, ignore)
     scores = section_scores(review.case, review.template)
@@ -130,7 +138,8 @@ def review_report(review: Review, select: Iterable[str] | None = None,
         template_version=review.template_version,
         readable=True,
         completeness=round(overall(scores), 6),
-        sections=_sections(scores, findings, True),
+        sections=_sections({**scores, "appraisal": appraisal_score(review.case)}, findings, True,
+                           defaults_left(review.case, review.template)),
         findings=findings,
         results=results,
         title=review.case.title,
