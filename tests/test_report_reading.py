@@ -64,7 +64,8 @@ def test_a_blank_workbook_is_not_complete_where_it_only_holds_defaults(blank_wor
     assert assumptions.defaults == ("assumptions.base_year", "assumptions.appraisal_years",
                                     "assumptions.discount_rate", "assumptions.optimism_bias",
                                     "assumptions.optimism_bias_project_type", "assumptions.pay_award",
-                                    "assumptions.non_pay_inflation")
+                                    "assumptions.non_pay_inflation", "assumptions.attrition",
+                                    "assumptions.working_weeks")
     data = json.loads(validate(blank_workbook, "json"))
     assert {s["name"]: s["defaults"] for s in data["sections"]}["assumptions"] == list(assumptions.defaults)
     html = validate(blank_workbook, "html")
