@@ -15,7 +15,7 @@ import pytest
 
 from xlcase.api import new_workbook
 from xlcase.findings import Finding
-from xlcase.model import Aim, Case, EvaluationItem
+from xlcase.model import Aim, Apprenticeship, Case, CostLine, EvaluationItem, Post
 from xlcase.review import Review
 from xlcase.rules import (
     DOC_PARTS, SECTIONS, all_rules, get_rule, parse_codes, rule, rules_markdown, run_rules, _REGISTRY,
@@ -55,6 +55,52 @@ def _negative_and_late(case: Case) -> None:
     case.benefits[0].amounts = [*case.benefits[0].amounts, 5000.0]
 
 
+def _optimism_bias_outside(case: Case) -> None:
+    _set(case.assumptions, optimism_bias=0.5, optimism_bias_project_type="standard_buildings")  # bounds 2% to 24%
+    _set(case.options[3], optimism_bias=0.0)  # O3's own, below the lower bound
+
+
+def _banded_pay_lines(case: Case) -> None:
+    _set(case.costs[2], band="4", wte=4)  # O1's 4 band 4 posts at the top: 164,339 a year, within 155,178 to 170,582
+    _set(case.costs[3], category="pay", band="6")  # a band without a WTE
+    case.costs.append(CostLine(option="O3", category="pay", description="4 band 4 APs from October 2028, pay only",
+                               band="4", wte=4, amounts=[0, 62000] + [124000] * 8))  # year 1 a part year
+
+
+def _agency_counted_twice(case: Case) -> None:
+    """Do nothing carries the agency spend; O2 carries it too (no double count), O1 and O3 do not and also claim it."""
+    case.costs.append(CostLine(option="O0", category="external_staff",
+                               description="Agency registered nurse shifts, 2025/26 run rate", amounts=[110565.0] * 10))
+    case.costs.append(CostLine(option="O2", category="external_staff",
+                               description="Agency registered nurse shifts, as do nothing", amounts=[110565.0] * 10))
+
+
+def _trainees(**changes) -> Post:
+    values = dict(option="O2", role="Trainee assistant practitioner", band="3", point="top", wte=10,
+                  start=dt.date(2027, 9, 1), end=dt.date(2029, 8, 31), trainee=True, off_the_job_hours=6)
+    return Post(**{**values, **changes})
+
+
+def _apprenticeship(**changes) -> Apprenticeship:
+    values = dict(option="O2", standard="ST0215", learners=10, start=dt.date(2027, 9, 1), duration_months=24,
+                  funding_band=15000)
+    return Apprenticeship(**{**values, **changes})
+
+
+def _fees_the_trust_pays(case: Case) -> None:
+    case.apprenticeships = [_apprenticeship(price=17000), _apprenticeship(option="O3", learners=5, levy_funded=False)]
+
+
+def _costed_at_zero(case: Case) -> None:
+    case.posts = [
+        _trainees(point="intermediate"),  # band 3 has two points
+        _trainees(role="Assistant practitioner", band="4", wte=9, start=dt.date(2029, 9, 1), end=dt.date(2029, 8, 31),
+                  trainee=False, off_the_job_hours=None),
+        _trainees(role="Trainee AP on band 5", band="5", point="intermediate", wte=1, backfill_band="3"),
+    ]
+    case.apprenticeships = [_apprenticeship(start=None, duration_months=None)]
+
+
 VARIANTS = {
     "XC201 no do nothing": (lambda c: _set(c.options[0], do_nothing=False), ("XC201",),
                             [("XC201", "Options", "B4")]),
@@ -90,11 +136,36 @@ VARIANTS = {
     "XC601 option O9": (lambda c: (_set(c.costs[0], option="O9"), _set(c.benefits[2], option="O9")), ("XC601",),
                         [("XC601", "Costs", "B7"), ("XC601", "Benefits", "B9")]),
     "XC602/XC603 amounts": (_negative_and_late, ("XC602", "XC603"),
-                            [("XC602", "Costs", "G8"), ("XC603", "Benefits", "S7")]),
+                            [("XC602", "Costs", "I8"), ("XC603", "Benefits", "S7")]),
     "XC604 benefit incomplete": (lambda c: (_set(c.benefits[1], measure=None), _set(c.benefits[2], beneficiary=None)),
                                  ("XC604", "XC101"), [("XC604", "Benefits", "F8"), ("XC604", "Benefits", "C9")]),
     "XC605 zero monetised": (lambda c: _set(c.benefits[1], amounts=[0.0] * 10), ("XC605",),
                              [("XC605", "Benefits", "D8")]),
+    "XC606 no budget line": (lambda c: _set(c.benefits[0], budget_line=None), ("XC606",),
+                             [("XC606", "Benefits", "G7")]),
+    "XC607 agency counted twice": (_agency_counted_twice, ("XC607",),
+                                   [("XC607", "Benefits", "H7"), ("XC607", "Benefits", "J17")]),
+    "XC704 optimism bias outside": (_optimism_bias_outside, ("XC704",),
+                                    [("XC704", "Options", "I8"), ("XC704", "Inputs", "C7")]),
+    "XC805 pay line off reference": (_banded_pay_lines, ("XC805",),
+                                     [("XC805", "Costs", "F10"), ("XC805", "Costs", "J29")]),
+    "XC806 pay year not held": (lambda c: (setattr(c, "posts", [_trainees()]),
+                                           _set(c.assumptions, price_base_year=2028)), ("XC806",),
+                                [("XC806", "Inputs", "C13")]),
+    "XC806 no price base year": (lambda c: (setattr(c, "posts", [_trainees()]),
+                                            _set(c.assumptions, price_base_year=None)), ("XC806",),
+                                 [("XC806", "Inputs", "C13")]),
+    "XC807 pension carried forward": (lambda c: setattr(c, "posts", [_trainees()]), ("XC807",),
+                                      [("XC807", "Inputs", "D61")]),
+    "XC808 fees the trust pays": (_fees_the_trust_pays, ("XC808",),
+                                  [("XC808", "Workforce plan", "H30"), ("XC808", "Workforce plan", "I31")]),
+    "XC809 costed at zero": (_costed_at_zero, ("XC809", "XC101"),
+                             [("XC809", "Workforce plan", "F6"), ("XC809", "Workforce plan", "I7"),
+                              ("XC809", "Workforce plan", "L8"), ("XC809", "Workforce plan", "E30"),
+                              ("XC809", "Workforce plan", "F30")]),
+    "XC810 hours not trainee": (lambda c: setattr(c, "posts", [_trainees(role="Mentor time", band="6", wte=0.4,
+                                                                         trainee=False, off_the_job_hours=1.5)]),
+                                ("XC810",), [("XC810", "Workforce plan", "K6")]),
     "XC801 no provider": (lambda c: _set(c.education_provider, name=None), ("XC801", "XC101"),
                           [("XC801", "Workforce", "C30")]),
     "XC802 no candidates": (lambda c: setattr(c, "candidates", []), ("XC802", "XC101"),
@@ -465,3 +536,127 @@ def test_a_drop_down_cell_takes_only_a_value_from_its_list(example_workbook, tmp
         assert f"{typed!r} is not in the list (Training, Mentoring" in problem.message
     else:
         assert problems == []
+
+
+# -- the financial case's rules: each message says what was expected, from which figures ----------------
+
+def _messages(case: Case, code: str) -> list[str]:
+    return [f.message for f in validate_case(case).findings if f.rule == code]
+
+
+def test_optimism_bias_bounds_are_named_with_their_source_and_the_default_analogue(example_case):
+    case = example_case.model_copy(deep=True)
+    case.assumptions.optimism_bias = 0.6  # the default project type, outsourcing: 0% to 41%
+    [message] = _messages(case, "XC704")
+    assert message.startswith("the default optimism bias 60%, used by option(s) O1, O2, O3, is above the upper bound "
+                              "(41%): the Green Book bounds for Outsourcing (operating costs) are 0% to 41% of operating "
+                              "expenditure (HM Treasury, Green Book supplementary guidance, optimism bias")
+    assert message.endswith("the project type is the default analogue, outsourcing: these are generic operating-cost "
+                            "bounds, not figures for a training programme")
+    case.options[0].optimism_bias = 0.5  # do nothing is checked only with its own uplift
+    assert [m.split(":")[0] for m in _messages(case, "XC704")] == [
+        "option O0's own optimism bias 50% is above the upper bound (41%)",
+        "the default optimism bias 60%, used by option(s) O1, O2, O3, is above the upper bound (41%)"]
+    _optimism_bias_outside(case)
+    case.options[3].optimism_bias = 0.015
+    messages = _messages(case, "XC704")
+    assert messages[0].startswith("option O0's own optimism bias 50% is above the upper bound (24%)")
+    assert messages[1].startswith("option O3's own optimism bias 1.5% is below the lower bound (2%): the Green Book "
+                                  "bounds for Standard buildings are 2% to 24% of capital expenditure")
+    assert all("default analogue" not in m for m in messages)
+
+
+def test_a_pay_line_off_the_reference_pay_says_what_was_expected(example_case):
+    case = example_case.model_copy(deep=True)
+    _banded_pay_lines(case)
+    messages = _messages(case, "XC805")
+    assert messages[0] == ("cost line 4 (Practice educator support for external APs, 0.05 WTE band 6 (55,871.50 x 0.05)) "
+                           "gives a band but no WTE: give both so that its pay can be compared with the reference pay")
+    # band 4 in 2026/27: entry 28,392 + NI 0.15 x 23,392 = 3,508.80 + pension 0.2378 x 28,392 = 6,751.62
+    #   + levy 0.005 x 28,392 = 141.96 -> 38,794.38 x 4 WTE = 155,177.52;
+    # top 31,157 + 3,923.55 + 7,409.13 + 155.79 = 42,645.47 x 4 = 170,581.86. 124,000 is 1 - 124,000 / 155,177.52 = 20% below.
+    assert messages[1].startswith("cost line 23 (4 band 4 APs from October 2028, pay only) pays band 4 x 4 WTE, which at "
+                                  "the 2026/27 pay scales costs £155,178 (all at the entry point) to £170,582 (all at the "
+                                  "top) in a full year, with employer National Insurance, the NHS Pension 23.78% and the "
+                                  "levy; more than 10% outside that: year 2 (2029/30) £124,000, 20% below; year 3 "
+                                  "(2030/31) £124,000, 20% below;")
+    assert messages[1].endswith("and 3 more")
+    assert len(messages) == 2  # year 1 (62,000) may be a part year; O1's line at 164,339 is within the range
+
+
+def test_a_pay_line_of_no_wte_or_negative_amounts_is_compared_without_failing(example_case):
+    case = example_case.model_copy(deep=True)
+    case.costs.append(CostLine(option="O1", category="pay", description="vacant", band="4", wte=0,
+                               amounts=[-5.0, 0, 100.0, 100.0]))
+    findings = validate_case(case).findings
+    assert "XC000" not in {f.rule for f in findings}
+    [message] = [f.message for f in findings if f.rule == "XC805"]
+    # a part year may be below the range, never above it; the negative year 0 is XC602's
+    assert message.endswith("more than 10% outside that: year 2 (2029/30) £100, above; year 3 (2030/31) £100, above")
+
+
+def test_the_pay_tolerance_is_the_one_the_rule_documents():
+    from xlcase.rules.workforce import PAY_TOLERANCE
+
+    assert f"within {PAY_TOLERANCE:.0%} of the" in get_rule("XC805").summary
+
+
+def test_the_pension_rate_carried_forward_says_which_rate_and_why(example_case):
+    case = example_case.model_copy(deep=True)
+    assert _messages(case, "XC807") == []  # no posts and no banded pay lines: the reference pay is not used
+    case.posts = [_trainees()]
+    [finding] = [f for f in validate_case(case).findings if f.rule == "XC807"]
+    assert finding.severity == "info"
+    assert finding.message.startswith("the NHS Pension employer rate used is the 2024/25 to 2026/27 rate, 23.78% of pay "
+                                      "in all (the trust pays 14.38%, NHS England 9.40% centrally), carried forward past "
+                                      "the end of its period (31 March 2027) to appraisal years 2027/28 to 2036/37. The "
+                                      "2024 valuation sets the employer rate for 1 April 2027")
+    assert "it has not been published" in finding.message
+
+
+def test_fees_the_trust_pays_say_how_much(example_case):
+    case = example_case.model_copy(deep=True)
+    _fees_the_trust_pays(case)
+    assert _messages(case, "XC808") == [
+        "apprenticeship 1 (ST0215) costs £17,000 a learner, £2,000 above its funding band of £15,000, £20,000 for its 10 "
+        "learners: the levy pays only up to the band, so the trust pays the excess from its own budget",
+        "apprenticeship 2 (ST0215) is co-invested, not levy funded: the trust pays 25% of the price up to the funding "
+        "band (the co-investment rate of the apprenticeship funding rules), £3,750 a learner, £18,750 for its 5 "
+        "learners before any leave, and the government the rest",
+    ]
+
+
+def test_a_saving_counted_twice_says_what_and_how_to_enter_it_once(example_case):
+    case = example_case.model_copy(deep=True)
+    _agency_counted_twice(case)
+    first = _messages(case, "XC607")[0]
+    assert first.startswith("benefit line 1 (Agency registered nurse shifts avoided, 0.5 WTE per additional AP x 4 x "
+                            "1,950 hours x 42.00) claims £1,556,100 of cash-releasing agency savings in year(s) 0 "
+                            "(2027/28), 1 (2028/29)")
+    assert ("while option O1's cost lines naming agency are £1,105,650 below doing nothing's in those years (do "
+            "nothing's cost line 23 (Agency registered nurse shifts, 2025/26 run rate)): the agency saving looks counted "
+            "twice, as a lower cost and as a benefit. Enter it once: as the lower cost (and no benefit line), or as this "
+            "benefit with the option's costs carrying do nothing's full agency spend") in first
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Agency and BANK shifts avoided", {"agency", "bank"}),
+    ("Vacancies filled; vacant posts", {"vacancy"}),
+    ("Bankside ward, agencyless", set()),  # whole words only
+    ("Ａｇｅｎｃｙ nurses", {"agency"}),  # full-width letters read as a reader reads them
+    (None, set()),
+])
+def test_saving_words_are_whole_words_of_the_vocabulary(text, words):
+    from xlcase.rules.costs import saving_words
+
+    assert saving_words(text) == words
+
+
+def test_a_saving_not_named_by_do_nothing_or_not_below_it_is_not_a_double_count(example_case):
+    case = example_case.model_copy(deep=True)
+    case.costs.append(CostLine(option="O0", category="external_staff", description="Overtime shifts", amounts=[5000.0] * 10))
+    assert _messages(case, "XC607") == []  # the benefits name agency, bank, vacancies; do nothing's line overtime
+    case.costs[-1].description = "Agency and overtime shifts"
+    case.costs += [CostLine(option=o, category="external_staff", description="Agency cover", amounts=[5000.0] * 10)
+                   for o in ("O1", "o2", "O3")]  # each option carries do nothing's spend (o2: case aside, as SUMIFS)
+    assert _messages(case, "XC607") == []

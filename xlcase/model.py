@@ -194,6 +194,9 @@ def _working_weeks() -> float:
     return agenda_for_change().working_time.working_weeks
 
 
+Wte = Annotated[float, Field(ge=0, le=10_000)]  # whole-time equivalents
+
+
 class Assumptions(Part):
     base_year: int = 2027
     appraisal_years: Annotated[int, Field(ge=1, le=MAX_APPRAISAL_YEARS)] = 10
@@ -244,6 +247,10 @@ class CostLine(Part):
     option: Text | None = None
     category: Annotated[CostCategory, _labels_of("cost_category")] | None = None
     description: Text | None = None
+    band: Text | None = Field(None, description='For a pay line: the Agenda for Change band of the posts it pays ("4"), '
+                                                'so that it can be compared with the reference pay (XC805).')
+    wte: Wte | None = Field(
+        None, description="For a pay line: the whole-time equivalents it pays (with its band).")
     recurrent: bool | None = Field(None, description="A cost that continues after the project; none: by its category.")
     drivers: list[Annotated[Driver, _labels_of("driver")]] = Field(
         [], description="What the amounts are proportional to, for the driver sensitivities.")
@@ -271,7 +278,7 @@ class Post(Part):
         "pay", description="pay, or mentoring/management for time given to the project.")
     band: Text | None = Field(None, description='Agenda for Change band: "2" to "8a".')
     point: Annotated[PayPoint, _labels_of("pay_point")] = "entry"
-    wte: Annotated[float, Field(ge=0, le=10_000)] | None = None
+    wte: Wte | None = None
     start: dt.date | None = None
     end: dt.date | None = None
     trainee: bool = False

@@ -31,11 +31,12 @@ class WorkforceRates:
 
     def point(self, band: str | None, point: str) -> float:
         """The annual pay of a band's point; 0 for a band or point the pay scales do not have (XC8xx reports it)."""
-        points = self._band(band)
+        points = self.band_points(band)
         value = points.point(point) if points is not None else None  # type: ignore[arg-type]
         return float(value) if value is not None else 0.0
 
-    def _band(self, band: str | None) -> BandPoints | None:
+    def band_points(self, band: str | None) -> BandPoints | None:
+        """A band's pay points as a post or a pay line names it ("4", " 8A "); None for a band not held."""
         key = (band or "").strip().lower()
         return self.pay.bands.get(key)
 

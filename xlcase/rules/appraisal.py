@@ -8,7 +8,7 @@ from xlcase.findings import Finding
 from xlcase.formats import pounds
 from xlcase.review import Review
 from xlcase.rules import Report, rule
-from xlcase.text import shown_id
+from xlcase.text import listed, shown_id
 
 
 def _preferred(review: Review):
@@ -41,6 +41,11 @@ def stale_formula_result(review: Review, report: Report) -> Iterator[Finding]:
 
 def _percent(value: float | None) -> str:
     return "none" if value is None else f"{value:.0%}"
+
+
+def _rate(value: float) -> str:
+    """A rate as typed, without rounding it into its bound: 1.5% stays 1.5%, 0.41 is 41%."""
+    return f"{value * 100:g}%"
 
 
 @rule("XC702", "switching-values", "info", "appraisal")
@@ -94,3 +99,56 @@ def sensitivity(review: Review, report: Report) -> Iterator[Finding]:
     message = f"sensitivity of preferred option {shown_id(option.id)} (NPV against doing nothing): {shown}"
     yield report(message + (f"; {verdict}" if verdict else ""),
                  where=review.table_row_cell("Sensitivity", option.id or "", "Base case", index), value=option.id)
+
+
+@rule("XC704", "optimism-bias-outside-bounds", "warning", "appraisal")
+def optimism_bias_outside_bounds(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: each option's optimism bias (its own on the Options sheet, else the default on the
+    Inputs sheet; doing nothing only when it has its own) lies within the Green Book supplementary
+    guidance's lower and upper bounds for the case's project type (the table on the Inputs sheet).
+
+    Why a reviewer cares: the guidance starts an appraisal at the upper bound and lets the uplift fall
+    towards the lower bound only as risks are managed and costed; an uplift above the upper bound has no
+    basis in the evidence, and one below the lower bound claims more certainty than any project of that
+    type has shown. A workforce programme has no project type of its own: the default, outsourcing, is the
+    nearest analogue, and its bounds are generic operating-cost figures, not evidence about training.
+
+    How to fix: set the uplift within the bounds, or pick the project type that fits (Inputs sheet), or
+    explain in the option's justification why the case departs from the guidance.
+    """
+    from xlcase.appraisal import effective_optimism_bias
+    from xlcase.reference import green_book, optimism_bias_bounds
+
+    case = review.case
+    guidance = green_book().optimism_bias
+    project_type = case.assumptions.optimism_bias_project_type
+    bounds = optimism_bias_bounds(project_type)
+    label = review.template.label("optimism_bias_project_type", project_type)
+    basis = (f"the Green Book bounds for {label} are {_rate(bounds.lower)} to {_rate(bounds.upper)} of {bounds.measure} "
+             f"({guidance.source})")
+    if project_type == guidance.default_project_type:
+        basis += ("; the project type is the default analogue, outsourcing: these are generic operating-cost "
+                  "bounds, not figures for a training programme")
+
+    def verdict(value: float) -> str | None:
+        if value > bounds.upper:
+            return f"above the upper bound ({_rate(bounds.upper)})"
+        if value < bounds.lower:
+            return f"below the lower bound ({_rate(bounds.lower)})"
+        return None
+
+    on_default: list[str] = []
+    for i, option in enumerate(case.options):
+        if option.optimism_bias is None:
+            if not option.do_nothing:
+                on_default.append(shown_id(option.id) if option.id else f"row {i + 1}")
+            continue
+        outside = verdict(effective_optimism_bias(case, i))
+        if outside:
+            yield report(f"option {shown_id(option.id)}'s own optimism bias {_rate(option.optimism_bias)} is {outside}: "
+                         f"{basis}", "options", i, "optimism_bias", value=option.optimism_bias)
+    default = case.assumptions.optimism_bias
+    outside = verdict(default)
+    if on_default and outside:
+        yield report(f"the default optimism bias {_rate(default)}, used by option(s) {listed(on_default)}, is "
+                     f"{outside}: {basis}", "assumptions", "optimism_bias", value=default)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+import numpy as np
+
+from xlcase.appraisal import option_key
 from xlcase.completeness import filled
+from xlcase.financial import CASH_RELEASING
 from xlcase.findings import Finding
 from xlcase.formats import pounds
 from xlcase.review import Review
 from xlcase.rules import Report, rule
-from xlcase.appraisal import option_key
-from xlcase.text import clip, id_key, ids_by_key, shown_id
+from xlcase.text import clip, financial_year, id_key, ids_by_key, listed, shown_id
 
 BENEFIT_PARTS = {"beneficiary": "beneficiary", "category": "class", "measure": "measure"}
+SAVING_ROUNDING = 0.5  # pounds: a cost this close to doing nothing's is the same cost, not a saving
 
 
 def _lines(review: Review) -> Iterator[tuple[str, str, int, object]]:
@@ -128,3 +133,100 @@ def monetised_without_amounts(review: Review, report: Report) -> Iterator[Findin
             label = review.template.label("benefit_class", line.category)
             yield report(f"{_what('benefits', i, line)} is classed {label} but has no amounts: value it by year "
                          "or class it as Unmonetisable", "benefits", i, "category", value=label)
+
+
+@rule("XC606", "cash-releasing-without-budget-line", "warning", "benefits")
+def cash_releasing_without_budget_line(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: every cash-releasing benefit with an amount names, in "Budget line", the budget it
+    releases (a cost centre or ledger line).
+
+    Why a reviewer cares: cash is released only when a budget is reduced; a saving that names no budget
+    cannot be taken out of one, so the financial case counts money that finance cannot find.
+
+    How to fix: name the cost centre or budget line (e.g. "AMU agency nursing, 123456"), agreed with the
+    budget holder and finance; if no budget will be reduced, class the benefit as non-cash-releasing.
+    """
+    for i, line in enumerate(review.case.benefits):
+        if line.category == CASH_RELEASING and any(line.amounts) and not filled(line.budget_line):
+            yield report(f"{_what('benefits', i, line)} is cash-releasing ({pounds(sum(line.amounts))} in all) but "
+                         "names no budget line: say which budget (cost centre) releases the cash",
+                         "benefits", i, "budget_line", value=line.description)
+
+
+# Words that name a spend an option saves (agency, bank and overtime shifts, vacancies ...), each form under
+# the thing it names: a benefit line and a cost line that name the same thing may count one saving twice.
+SAVING_WORDS = {
+    "agency": "agency", "agencies": "agency", "bank": "bank", "overtime": "overtime", "locum": "locum",
+    "locums": "locum", "vacancy": "vacancy", "vacancies": "vacancy", "vacant": "vacancy", "turnover": "turnover",
+    "leavers": "turnover", "sickness": "sickness", "recruitment": "recruitment", "premium": "premium",
+}
+_WORD = re.compile(r"\w+")
+
+
+def _by_year(amounts: list[float], years: int) -> np.ndarray:
+    """A line's amounts over the appraisal period (missing years 0, later years left out)."""
+    out = np.zeros(years)
+    out[:min(years, len(amounts))] = amounts[:years]
+    return out
+
+
+def saving_words(text: str | None) -> frozenset[str]:
+    """The things of SAVING_WORDS that a description names ("Agency shifts, bank cover" -> agency, bank)."""
+    return frozenset(SAVING_WORDS[w] for w in _WORD.findall(id_key(text)) if w in SAVING_WORDS)
+
+
+@rule("XC607", "saving-counted-twice", "warning", "benefits")
+def saving_counted_twice(review: Review, report: Report) -> Iterator[Finding]:
+    """What it checks: no option claims a cash-releasing benefit for a spend (agency, bank, overtime, locum,
+    vacancies, turnover, sickness, recruitment, premium rates) in a year in which its own cost lines naming
+    that spend are already below doing nothing's. A benefit and a cost line are about the same spend when
+    their descriptions name it.
+
+    Why a reviewer cares: a saving entered as a lower cost already raises the option's NPV against doing
+    nothing; claiming it again as a benefit counts it twice and overstates the value for money and the
+    affordability.
+
+    How to fix: enter the saving once: either as the lower cost (do nothing carries the spend, the option
+    its smaller spend, and no benefit line for it), or as the benefit, with the option's cost lines carrying
+    do nothing's full spend (or neither carrying it).
+    """
+    case = review.case
+    dn = case.do_nothing_option()
+    dn_key = option_key(dn.id) if dn is not None else None
+    if not dn_key:
+        return
+    years = case.assumptions.appraisal_years
+    # one pass over the cost lines into an index by (option, spend named), one over the benefits against it
+    spend: dict[tuple[str, str], np.ndarray] = {}  # (option, spend named) -> cost by year
+    dn_line: dict[str, int] = {}  # spend named -> do nothing's first cost line naming it
+    for i, line in enumerate(case.costs):
+        key = option_key(line.option)
+        words = saving_words(line.description) if key else frozenset()
+        amounts = _by_year(line.amounts, years) if words else None
+        for word in words:
+            spend[key, word] = spend.get((key, word), 0.0) + amounts
+            if key == dn_key:
+                dn_line.setdefault(word, i)
+    none = np.zeros(years)
+    options = {option_key(o) for o in case.option_ids()}
+    for i, line in enumerate(case.benefits):
+        key = option_key(line.option)
+        if line.category != CASH_RELEASING or key not in options or key == dn_key or not any(line.amounts[:years]):
+            continue
+        claimed = _by_year(line.amounts, years)
+        for word in sorted(saving_words(line.description) & dn_line.keys()):
+            below = spend[dn_key, word] - spend.get((key, word), none)
+            both = np.flatnonzero((below > SAVING_ROUNDING) & (claimed > 0))
+            if not both.size:
+                continue
+            first = int(both[0])
+            shown_years = listed([f"{t} ({financial_year(case.assumptions.base_year + t)})" for t in both], 5)
+            k = dn_line[word]
+            yield report(f"{_what('benefits', i, line)} claims {pounds(claimed[both].sum())} of cash-releasing {word} "
+                         f"savings in year(s) {shown_years}, while option {shown_id(line.option)}'s cost lines naming "
+                         f"{word} are {pounds(below[both].sum())} below doing nothing's in those years (do nothing's "
+                         f"{_what('costs', k, case.costs[k])}): the {word} saving looks counted twice, as a lower cost "
+                         f"and as a benefit. Enter it once: as the lower cost (and no benefit line), or as this benefit "
+                         f"with the option's costs carrying do nothing's full {word} spend",
+                         "benefits", i, "amounts", first, value=line.description)
+            break
