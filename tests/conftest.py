@@ -25,6 +25,7 @@ from xlcase.model import Case
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CASE = ROOT / "examples" / "ward-assistant-practitioners.yaml"
+RELATIVE_CASE = ROOT / "tests" / "cases" / "relative-entry.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -44,14 +45,30 @@ def example_workbook(workbook_dir: Path, example_case: Case) -> Path:
     return new_workbook(workbook_dir / "example.xlsx", case=example_case)
 
 
-@pytest.fixture(scope="session")
-def make_workbook(workbook_dir: Path, example_case: Case) -> Callable[[Callable[[Case], object]], Path]:
-    """Write a workbook of a variant of the example: ``make_workbook(lambda case: ...)`` edits a copy."""
+def _variants(base: Case, folder: Path, prefix: str) -> Callable[[Callable[[Case], object]], Path]:
     counter = itertools.count()
 
     def make(change: Callable[[Case], object]) -> Path:
-        case = example_case.model_copy(deep=True)
+        case = base.model_copy(deep=True)
         change(case)
-        return new_workbook(workbook_dir / f"variant-{next(counter)}.xlsx", case=case)
+        return new_workbook(folder / f"{prefix}-{next(counter)}.xlsx", case=case)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def make_workbook(workbook_dir: Path, example_case: Case) -> Callable[[Callable[[Case], object]], Path]:
+    """Write a workbook of a variant of the example: ``make_workbook(lambda case: ...)`` edits a copy."""
+    return _variants(example_case, workbook_dir, "variant")
+
+
+@pytest.fixture(scope="session")
+def relative_case() -> Case:
+    """The relative-entry case (typed pay lines, do nothing carries nothing): the rule fixtures edit it."""
+    return load_case(RELATIVE_CASE)
+
+
+@pytest.fixture(scope="session")
+def make_relative_workbook(workbook_dir: Path, relative_case: Case) -> Callable[[Callable[[Case], object]], Path]:
+    """Write a workbook of a variant of the relative-entry case, as `make_workbook` does of the example."""
+    return _variants(relative_case, workbook_dir, "relative")

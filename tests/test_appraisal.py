@@ -217,12 +217,17 @@ def test_hand_worked_sensitivity():
     rows = o1.sensitivity
     assert list(rows) == [s.name for s in sensitivity_scenarios()]
     base = o1.npv_vs_do_nothing
-    assert rows["costs +10%"] == pytest.approx(base - 0.1 * o1.pv_costs, rel=1e-12)
-    assert rows["costs +20%"] == pytest.approx(base - 0.2 * o1.pv_costs, rel=1e-12)
-    assert rows["benefits -10%"] == pytest.approx(base - 0.1 * o1.pv_benefits, rel=1e-12)
-    assert rows["benefits -20%"] == pytest.approx(base - 0.2 * o1.pv_benefits, rel=1e-12)
+    # The cost and benefit scenarios change what O1 adds to doing nothing. Its costs with the bias are
+    # (600, 120, 60, 60) against do nothing's (100, 100, 100, 100): additional costs (500, 20, 0, 0) and
+    # savings (0, 0, 40, 40); its additional benefits are its own (do nothing has none).
+    additional_costs = pv([500, 20, 0, 0])
+    additional_benefits = pv([0, 200, 300, 300]) + pv([0, 0, 10, 10], DFH) + pv([0, 0, 40, 40])
+    assert rows["costs +10%"] == pytest.approx(base - 0.1 * additional_costs, rel=1e-12)
+    assert rows["costs +20%"] == pytest.approx(base - 0.2 * additional_costs, rel=1e-12)
+    assert rows["benefits -10%"] == pytest.approx(base - 0.1 * additional_benefits, rel=1e-12)
+    assert rows["benefits -20%"] == pytest.approx(base - 0.2 * additional_benefits, rel=1e-12)
     # Benefits a year late: standard (0, 0, 200, 300) and health (0, 0, 0, 10); the last year's fall outside.
-    late = base - o1.pv_benefits + pv([0, 0, 200, 300]) + pv([0, 0, 0, 10], DFH)
+    late = base - pv([0, 200, 300, 300]) - pv([0, 0, 10, 10], DFH) + pv([0, 0, 200, 300]) + pv([0, 0, 0, 10], DFH)
     assert rows["benefits a year late"] == pytest.approx(late, rel=1e-12)
     # The Green Book 2026 lower discount rate test: 3% for years 0-30 on every standard flow; health keeps DFH.
     low = [1, 1 / 1.03, 1 / 1.03**2, 1 / 1.03**3]
@@ -305,6 +310,13 @@ def test_same_economics_full_cost_or_relative_to_business_as_usual():
                 "cost_switching_value", "benefit_switching_value"):
         assert getattr(a_full, key) == pytest.approx(getattr(a_relative, key), rel=1e-12), key
     assert a_full.discounted_payback_year == a_relative.discounted_payback_year == 1
+    # The cost and benefit sensitivities change what the option adds to doing nothing, as the switching
+    # values do: full costs +10% would otherwise add 10% of the agency spend both options share. (Benefits a
+    # year late moves benefits, not savings entered as lower costs, so that scenario differs here.)
+    for scenario in ("costs +10%", "costs +20%", "benefits -10%", "benefits -20%"):
+        assert a_full.sensitivity[scenario] == pytest.approx(a_relative.sensitivity[scenario], rel=1e-12), scenario
+    assert a_full.sensitivity["costs +10%"] == pytest.approx(
+        a_full.npv_vs_do_nothing - 0.1 * a_full.incremental_pv_costs, rel=1e-12)
     # Explained difference 2: with an optimism bias the full-cost entry uplifts the option's agency spend too
     # (do nothing carries none), so its NPV vs do nothing is lower than the relative entry's.
     biased_full = full.model_copy(update={"assumptions": Assumptions(appraisal_years=years, optimism_bias=0.1)})
@@ -541,21 +553,24 @@ def ref_appraise(case: Case) -> dict:
         })
         if is_dn:
             continue
-        for scenario in sensitivity_scenarios():
-            s_costs, s_standard, s_health, s_df = costs, standard, health, df
+        for scenario in sensitivity_scenarios():  # the cost and benefit scenarios change what it adds to doing nothing
+            s_standard, s_health, s_df = standard, health, df
             if scenario.kind == "costs_change":
-                s_costs = [c * (1 + scenario.value) for c in costs]
-            elif scenario.kind == "benefits_change":
-                s_standard = [b * (1 + scenario.value) for b in standard]
-                s_health = [b * (1 + scenario.value) for b in health]
-            elif scenario.kind == "benefits_delay":
+                sensitivity.append((option.id, scenario.name, npv_dn - scenario.value * extra_c))
+                continue
+            if scenario.kind == "benefits_change":
+                sensitivity.append((option.id, scenario.name, npv_dn + scenario.value * extra_b))
+                continue
+            if scenario.kind == "benefits_delay":
                 lag = int(scenario.value)
-                s_standard = [standard[t - lag] if t - lag >= 0 else 0.0 for t in range(years)]
-                s_health = [health[t - lag] if t - lag >= 0 else 0.0 for t in range(years)]
+                s_standard = [dn[1][t] + (standard[t - lag] - dn[1][t - lag] if t - lag >= 0 else 0.0)
+                              for t in range(years)]
+                s_health = [dn[2][t] + (health[t - lag] - dn[2][t - lag] if t - lag >= 0 else 0.0)
+                            for t in range(years)]
             elif scenario.kind == "discount_schedule":
                 s_df = low
             sensitivity.append((option.id, scenario.name,
-                                ref_npv_vs_dn((s_costs, s_standard, s_health), dn, s_df, dfh)))
+                                ref_npv_vs_dn((costs, s_standard, s_health), dn, s_df, dfh)))
     return {"factors": df, "options": options, "sensitivity": sensitivity}
 
 

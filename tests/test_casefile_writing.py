@@ -65,17 +65,17 @@ def accepted(tmp_path: Path, text: str):
 # --- amounts written with thousands separators ----------------------------------------------------------------
 
 def test_thousands_separators_in_a_flow_list_are_refused_at_their_line(tmp_path):
-    """`[35,000, 60,000, ...]` is 35, 0, 60, 0 to YAML: the preferred option's NPV would jump from 489k to 645k."""
+    """`[16,000, 0, 4,000, ...]` is 16, 0, 0, 4, ... to YAML: 15 amounts, and a cost moved to other years."""
     text = EXAMPLE.read_text(encoding="utf-8")
-    right = "amounts: [35000, 60000, 52000, 0, 0, 0, 0, 0, 0, 0]"
+    right = "amounts: [16000, 0, 4000, 0, 4000, 0, 4000, 0, 4000, 0]"
     assert text.count(right) == 1
     line = text[: text.index(right)].count("\n") + 1
-    wrong = text.replace(right, "amounts: [35,000, 60,000, 52,000, 0, 0, 0, 0, 0, 0, 0]")
-    message = refused(tmp_path, wrong, f"case.yaml:{line}:", "costs[4].amounts[0]", '"35,000" is read as two numbers',
-                      "35000, not 35,000")
+    wrong = text.replace(right, "amounts: [16,000, 0, 4,000, 0, 4,000, 0, 4,000, 0, 4,000, 0]")
+    message = refused(tmp_path, wrong, f"case.yaml:{line}:", "costs[2].amounts[0]", '"16,000" is read as two numbers',
+                      "16000, not 16,000")
     assert len(message) < 400
-    as_read = yaml.safe_load(wrong)["costs"][4]["amounts"]  # what plain YAML makes of it: 13 amounts
-    assert as_read[:4] == [35, 0, 60, 0] and len(as_read) == 13
+    as_read = yaml.safe_load(wrong)["costs"][2]["amounts"]  # what plain YAML makes of it: 15 amounts
+    assert as_read[:4] == [16, 0, 0, 4] and len(as_read) == 15
 
 
 @pytest.mark.parametrize(("text", "where", "joined"), [
@@ -112,7 +112,7 @@ def test_as_many_amounts_as_years_or_fewer_is_right(tmp_path):
 
 def test_the_example_still_has_its_figures():
     preferred = appraise(load_case(EXAMPLE)).option("O2")
-    assert round(preferred.npv_vs_do_nothing, -3) == 489_000
+    assert round(preferred.npv_vs_do_nothing, -3) == 210_000
 
 
 # --- text fields ------------------------------------------------------------------------------------------------
@@ -267,7 +267,7 @@ def test_export_writes_every_assumption_even_the_defaults(tmp_path):
                                     "optimism_bias": 0.0, "optimism_bias_project_type": "outsourcing", **financial}),
                            (example, {"base_year": 2027, "appraisal_years": 10, "discount_rate": 0.035,
                                       "optimism_bias": 0.1, "optimism_bias_project_type": "outsourcing",
-                                      "price_base_year": 2026, **financial})):
+                                      "price_base_year": 2026, **financial, "attrition": 0.05})):
         for suffix in (".yaml", ".json"):
             out = book.with_suffix(suffix)
             done = subprocess.run([sys.executable, "-m", "xlcase", "export", str(book), "-o", str(out)],

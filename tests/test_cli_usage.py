@@ -89,3 +89,23 @@ def test_options_show_a_word_for_their_value():
                    "--max-memory MB"):
         assert option in text, option
     assert re.search(r"^  --force +Replace", text, flags=re.M)  # a flag has no value word
+
+
+def test_a_bug_is_one_line_with_xc000_and_its_traceback_only_when_asked(monkeypatch, capsys):
+    """An exception xlcase did not raise on purpose (a bug) still reaches the user as one line, exit 3."""
+    import xlcase.cli as cli
+
+    def broken(**_kwargs):
+        raise KeyError("Costs")
+
+    monkeypatch.setattr(cli, "app", broken)
+    monkeypatch.delenv(cli.DEBUG_VARIABLE, raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    assert stopped.value.code == cli.EXIT_INTERNAL == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: XC000 internal error (KeyError: 'Costs')")
+    assert "Traceback" not in err and "XLCASE_DEBUG=1" in err
+    monkeypatch.setenv(cli.DEBUG_VARIABLE, "1")
+    with pytest.raises(KeyError):
+        cli.main()

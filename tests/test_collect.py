@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from xlcase.cli import app
 from xlcase.collect import BENEFIT_HEADERS, CASE_HEADERS, COST_HEADERS, collect_portfolio
 from xlcase.errors import OutputExistsError
+from xlcase.workforce import generated_lines
 
 runner = CliRunner()
 HOSTILE_TITLE = '=HYPERLINK("http://evil.example","click")'
@@ -40,17 +41,22 @@ def test_collect_xlsx(submissions, example_case, tmp_path):
     assert rows[0] == CASE_HEADERS
     assert [r[0] for r in rows[1:]] == [1, 2, 3]
     first = dict(zip(CASE_HEADERS, rows[1]))
-    assert first["Preferred option"] == "O2" and round(first["NPV vs do nothing"]) == 489030
-    assert first["Payback year"] == 4 and first["Errors"] == 0 and first["Status"] == "valid"
+    assert first["Preferred option"] == "O2" and round(first["NPV vs do nothing"]) == 209927
+    assert first["Payback year"] == 6 and first["Errors"] == 0 and first["Status"] == "valid"
     hostile = cases.cell(3, CASE_HEADERS.index("Title") + 1)
     assert hostile.value == HOSTILE_TITLE and hostile.data_type == "s"  # text, never a formula
     assert dict(zip(CASE_HEADERS, rows[3]))["Status"] == "unreadable"
     costs = list(book["Costs"].iter_rows(values_only=True))
     assert costs[0] == COST_HEADERS
-    expected = sum(1 for line in example_case.costs for a in line.amounts if a) * 2
+    generated = [line for line in generated_lines(example_case) if line.measure == "cost"]  # pay from the posts
+    expected = (sum(1 for line in example_case.costs for a in line.amounts if a)
+                + sum(1 for line in generated for a in line.amounts if a)) * 2
     assert len(costs) - 1 == expected
     total_case_1 = sum(r[COST_HEADERS.index("Amount")] for r in costs[1:] if r[0] == 1)
-    assert total_case_1 == pytest.approx(sum(sum(line.amounts) for line in example_case.costs))
+    assert total_case_1 == pytest.approx(sum(sum(line.amounts) for line in example_case.costs)
+                                         + sum(line.amounts.sum() for line in generated), rel=1e-12)
+    pay = [r for r in costs[1:] if r[0] == 1 and r[COST_HEADERS.index("Category")] == "Pay"]
+    assert pay and all(isinstance(r[COST_HEADERS.index("Amount")], float) for r in pay)
     benefits = list(book["Benefits"].iter_rows(values_only=True))
     assert benefits[0] == BENEFIT_HEADERS and benefits[1][BENEFIT_HEADERS.index("Financial year")] == "2027/28"
     # refuses to overwrite without --force

@@ -144,11 +144,11 @@ VARIANTS = {
     "XC606 no budget line": (lambda c: _set(c.benefits[0], budget_line=None), ("XC606",),
                              [("XC606", "Benefits", "G7")]),
     "XC607 agency counted twice": (_agency_counted_twice, ("XC607",),
-                                   [("XC607", "Benefits", "H7"), ("XC607", "Benefits", "J17")]),
+                                   [("XC607", "Benefits", "I7"), ("XC607", "Benefits", "K17")]),
     "XC704 optimism bias outside": (_optimism_bias_outside, ("XC704",),
                                     [("XC704", "Options", "I8"), ("XC704", "Inputs", "C7")]),
     "XC805 pay line off reference": (_banded_pay_lines, ("XC805",),
-                                     [("XC805", "Costs", "F10"), ("XC805", "Costs", "J29")]),
+                                     [("XC805", "Costs", "F10"), ("XC805", "Costs", "K29")]),
     "XC806 pay year not held": (lambda c: (setattr(c, "posts", [_trainees()]),
                                            _set(c.assumptions, price_base_year=2028)), ("XC806",),
                                 [("XC806", "Inputs", "C13")]),
@@ -156,7 +156,7 @@ VARIANTS = {
                                             _set(c.assumptions, price_base_year=None)), ("XC806",),
                                  [("XC806", "Inputs", "C13")]),
     "XC807 pension carried forward": (lambda c: setattr(c, "posts", [_trainees()]), ("XC807",),
-                                      [("XC807", "Inputs", "D61")]),
+                                      [("XC807", "Inputs", "D66")]),
     "XC808 fees the trust pays": (_fees_the_trust_pays, ("XC808",),
                                   [("XC808", "Workforce plan", "H30"), ("XC808", "Workforce plan", "I31")]),
     "XC809 costed at zero": (_costed_at_zero, ("XC809", "XC101"),
@@ -198,18 +198,18 @@ VARIANTS = {
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
-def test_rule_fixture(name, make_workbook):
+def test_rule_fixture(name, make_relative_workbook):
     change, codes, expected = VARIANTS[name]
-    report = validate_workbook(make_workbook(change))
+    report = validate_workbook(make_relative_workbook(change))
     assert flat(report.findings, *codes) == expected
     assert report.readable
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
-def test_rules_on_a_bare_case(name, example_case):
+def test_rules_on_a_bare_case(name, relative_case):
     """The same rules on the Case itself (no workbook): same codes, no sheet or cell."""
     change, codes, expected = VARIANTS[name]
-    case = example_case.model_copy(deep=True)
+    case = relative_case.model_copy(deep=True)
     change(case)
     findings = validate_case(case).findings
     assert [(f.rule, f.sheet, f.cell) for f in findings if f.rule.startswith(codes)] == [
@@ -220,14 +220,15 @@ def test_rules_on_a_bare_case(name, example_case):
 def test_clean_example_has_no_errors_or_warnings(example_workbook):
     report = validate_workbook(example_workbook)
     assert report.readable and report.valid
-    assert flat(report.findings, "XC") == [("XC702", "Results", "N7"), ("XC703", "Results", "C19")]
+    assert flat(report.findings, "XC") == [("XC807", "Inputs", "D66"),  # the pension rate carried past March 2027
+                                           ("XC702", "Results", "N7"), ("XC703", "Results", "C19")]
     assert report.completeness == 1.0
     assert [s.name for s in report.sections] == list(SECTIONS)
     assert all(s.complete for s in report.sections)
 
 
-def test_messages_name_the_offending_value(make_workbook):
-    report = validate_workbook(make_workbook(lambda c: _set(c.risks[1], linked_aim="A9")))
+def test_messages_name_the_offending_value(make_relative_workbook):
+    report = validate_workbook(make_relative_workbook(lambda c: _set(c.risks[1], linked_aim="A9")))
     [finding] = [f for f in report.findings if f.rule == "XC401"]
     assert finding.value == "A9" and "A9" in finding.message and finding.section == "risks"
     assert finding.severity == "error"
@@ -298,8 +299,8 @@ def test_every_rule_documents_itself():
         get_rule("XC999")
 
 
-def test_select_and_ignore(make_workbook):
-    path = make_workbook(lambda c: (_set(c.risks[1], linked_aim="A9"), _set(c.options[3], reason_rejected=None)))
+def test_select_and_ignore(make_relative_workbook):
+    path = make_relative_workbook(lambda c: (_set(c.risks[1], linked_aim="A9"), _set(c.options[3], reason_rejected=None)))
     assert {f.rule for f in validate_workbook(path, select=["XC4"]).findings} == {"XC401"}
     assert "XC401" not in {f.rule for f in validate_workbook(path, ignore=["XC401"]).findings}
     assert parse_codes("xc4, XC203") == ["XC4", "XC203"]
@@ -307,7 +308,7 @@ def test_select_and_ignore(make_workbook):
         parse_codes("XC4,NOPE")
 
 
-def test_a_rule_that_raises_becomes_xc000(example_case):
+def test_a_rule_that_raises_becomes_xc000(relative_case):
     @rule("XC999", "always-fails", "warning", "risks")
     def always_fails(review, report):
         """What it checks: nothing.
@@ -319,7 +320,7 @@ def test_a_rule_that_raises_becomes_xc000(example_case):
         raise ZeroDivisionError("boom")
 
     try:
-        findings = run_rules(Review.from_case(example_case))
+        findings = run_rules(Review.from_case(relative_case))
     finally:
         del _REGISTRY["XC999"]
     [internal] = [f for f in findings if f.rule == "XC000"]
@@ -341,8 +342,8 @@ def test_readme_rule_table_is_the_registry():
     (lambda c: setattr(c.options[1], "reason_rejected", "  "), "XC203"),
     (lambda c: setattr(c.risks[0], "linked_aim", "  "), "XC401"),
 ])
-def test_white_space_is_not_an_answer(example_case, tmp_path, change, rule):
-    case = example_case.model_copy(deep=True)
+def test_white_space_is_not_an_answer(relative_case, tmp_path, change, rule):
+    case = relative_case.model_copy(deep=True)
     change(case)
     path = tmp_path / "blank-answers.xlsx"
     new_workbook(path, case=case)
@@ -352,8 +353,8 @@ def test_white_space_is_not_an_answer(example_case, tmp_path, change, rule):
 
 # -- IDs that look the same are the same ID, and the difference is shown --------------------------------
 
-def test_look_alike_ids_are_shown_so_the_difference_is_visible(example_case):
-    case = example_case.model_copy(deep=True)
+def test_look_alike_ids_are_shown_so_the_difference_is_visible(relative_case):
+    case = relative_case.model_copy(deep=True)
     case.options[3].id = "O2" + ZERO_WIDTH
     case.costs[0].option = "\uff2f1"  # a full-width O
     case.costs[1].option = "o1"
@@ -370,17 +371,17 @@ def test_look_alike_ids_are_shown_so_the_difference_is_visible(example_case):
     assert messages["XC403", "a1"].startswith("aim ID a1 is used again (first by aim 1)")
 
 
-def test_a_look_alike_cost_line_is_counted_for_no_option(example_case):
+def test_a_look_alike_cost_line_is_counted_for_no_option(relative_case):
     """The engine and the workbook's SUMIFS must keep agreeing: the line is a finding, never merged into O1."""
     from xlcase.appraisal import appraise
 
-    case = example_case.model_copy(deep=True)
+    case = relative_case.model_copy(deep=True)
     line = case.costs[0]
     assert line.option == "O1" and sum(line.amounts) > 0
     line.option = "O1" + ZERO_WIDTH
-    before, after = appraise(example_case).option("O1"), appraise(case).option("O1")
+    before, after = appraise(relative_case).option("O1"), appraise(case).option("O1")
     assert after.pv_costs < before.pv_costs
-    without = example_case.model_copy(deep=True)
+    without = relative_case.model_copy(deep=True)
     without.costs.pop(0)
     assert after.pv_costs == pytest.approx(appraise(without).option("O1").pv_costs)
 
@@ -444,7 +445,7 @@ def test_the_registry_loads_every_rule_whichever_module_is_imported_first():
                               capture_output=True, text=True, timeout=60, check=True)
         result = json.loads(done.stdout)
         assert result["codes"] == codes, module
-        assert result["found"] == ["XC401", "XC702", "XC703"], module
+        assert result["found"] == ["XC401", "XC702", "XC703", "XC807"], module
 
 
 def test_control_characters_in_text_cells_are_dropped(example_workbook, tmp_path):
@@ -461,13 +462,24 @@ def test_control_characters_in_text_cells_are_dropped(example_workbook, tmp_path
     assert "Ward [2Jmanager" in exported and "\\e" not in exported and "\\x9B" not in exported
 
 
+def amount_cell(book: openpyxl.Workbook, table: str, line: int, year: int) -> str:
+    """The cell of a line's amount for a year in a data table, found from the table's header row (Year 0 ...)."""
+    from openpyxl.utils import get_column_letter, range_boundaries
+
+    ws = next(ws for ws in book.worksheets if table in ws.tables)
+    first_col, header, last_col, _ = range_boundaries(ws.tables[table].ref)
+    years = [c for c in range(first_col, last_col + 1) if re.fullmatch(r"Year \d+", str(ws.cell(header, c).value))]
+    return f"{get_column_letter(years[year])}{header + 1 + line}"
+
+
 def test_a_formula_without_a_saved_result_is_xc105(example_workbook, tmp_path):
     book = openpyxl.load_workbook(example_workbook)
-    book["Costs"]["F7"].value = "=45000*1"  # openpyxl saves no result for a formula
+    cell = amount_cell(book, "Costs", 0, 1)
+    book["Costs"][cell].value = "=45000*1"  # openpyxl saves no result for a formula
     path = tmp_path / "formula.xlsx"
     book.save(path)
     report = validate_workbook(path)
-    [finding] = [f for f in report.findings if f.sheet == "Costs" and f.cell == "F7"]
+    [finding] = [f for f in report.findings if f.sheet == "Costs" and f.cell == cell]
     assert (finding.rule, finding.severity, finding.value) == ("XC105", "warning", "=45000*1")
     assert "formula with no saved result" in finding.message
     assert read_workbook_amount(path, 0, 1) == 0.0  # left out, not guessed
@@ -544,8 +556,8 @@ def _messages(case: Case, code: str) -> list[str]:
     return [f.message for f in validate_case(case).findings if f.rule == code]
 
 
-def test_optimism_bias_bounds_are_named_with_their_source_and_the_default_analogue(example_case):
-    case = example_case.model_copy(deep=True)
+def test_optimism_bias_bounds_are_named_with_their_source_and_the_default_analogue(relative_case):
+    case = relative_case.model_copy(deep=True)
     case.assumptions.optimism_bias = 0.6  # the default project type, outsourcing: 0% to 41%
     [message] = _messages(case, "XC704")
     assert message.startswith("the default optimism bias 60%, used by option(s) O1, O2, O3, is above the upper bound "
@@ -566,8 +578,8 @@ def test_optimism_bias_bounds_are_named_with_their_source_and_the_default_analog
     assert all("default analogue" not in m for m in messages)
 
 
-def test_a_pay_line_off_the_reference_pay_says_what_was_expected(example_case):
-    case = example_case.model_copy(deep=True)
+def test_a_pay_line_off_the_reference_pay_says_what_was_expected(relative_case):
+    case = relative_case.model_copy(deep=True)
     _banded_pay_lines(case)
     messages = _messages(case, "XC805")
     assert messages[0] == ("cost line 4 (Practice educator support for external APs, 0.05 WTE band 6 (55,871.50 x 0.05)) "
@@ -584,8 +596,8 @@ def test_a_pay_line_off_the_reference_pay_says_what_was_expected(example_case):
     assert len(messages) == 2  # year 1 (62,000) may be a part year; O1's line at 164,339 is within the range
 
 
-def test_a_pay_line_of_no_wte_or_negative_amounts_is_compared_without_failing(example_case):
-    case = example_case.model_copy(deep=True)
+def test_a_pay_line_of_no_wte_or_negative_amounts_is_compared_without_failing(relative_case):
+    case = relative_case.model_copy(deep=True)
     case.costs.append(CostLine(option="O1", category="pay", description="vacant", band="4", wte=0,
                                amounts=[-5.0, 0, 100.0, 100.0]))
     findings = validate_case(case).findings
@@ -601,8 +613,8 @@ def test_the_pay_tolerance_is_the_one_the_rule_documents():
     assert f"within {PAY_TOLERANCE:.0%} of the" in get_rule("XC805").summary
 
 
-def test_the_pension_rate_carried_forward_says_which_rate_and_why(example_case):
-    case = example_case.model_copy(deep=True)
+def test_the_pension_rate_carried_forward_says_which_rate_and_why(relative_case):
+    case = relative_case.model_copy(deep=True)
     assert _messages(case, "XC807") == []  # no posts and no banded pay lines: the reference pay is not used
     case.posts = [_trainees()]
     [finding] = [f for f in validate_case(case).findings if f.rule == "XC807"]
@@ -614,8 +626,8 @@ def test_the_pension_rate_carried_forward_says_which_rate_and_why(example_case):
     assert "it has not been published" in finding.message
 
 
-def test_fees_the_trust_pays_say_how_much(example_case):
-    case = example_case.model_copy(deep=True)
+def test_fees_the_trust_pays_say_how_much(relative_case):
+    case = relative_case.model_copy(deep=True)
     _fees_the_trust_pays(case)
     assert _messages(case, "XC808") == [
         "apprenticeship 1 (ST0215) costs £17,000 a learner, £2,000 above its funding band of £15,000, £20,000 for its 10 "
@@ -626,8 +638,8 @@ def test_fees_the_trust_pays_say_how_much(example_case):
     ]
 
 
-def test_a_saving_counted_twice_says_what_and_how_to_enter_it_once(example_case):
-    case = example_case.model_copy(deep=True)
+def test_a_saving_counted_twice_says_what_and_how_to_enter_it_once(relative_case):
+    case = relative_case.model_copy(deep=True)
     _agency_counted_twice(case)
     first = _messages(case, "XC607")[0]
     assert first.startswith("benefit line 1 (Agency registered nurse shifts avoided, 0.5 WTE per additional AP x 4 x "
@@ -652,8 +664,8 @@ def test_saving_words_are_whole_words_of_the_vocabulary(text, words):
     assert saving_words(text) == words
 
 
-def test_a_saving_not_named_by_do_nothing_or_not_below_it_is_not_a_double_count(example_case):
-    case = example_case.model_copy(deep=True)
+def test_a_saving_not_named_by_do_nothing_or_not_below_it_is_not_a_double_count(relative_case):
+    case = relative_case.model_copy(deep=True)
     case.costs.append(CostLine(option="O0", category="external_staff", description="Overtime shifts", amounts=[5000.0] * 10))
     assert _messages(case, "XC607") == []  # the benefits name agency, bank, vacancies; do nothing's line overtime
     case.costs[-1].description = "Agency and overtime shifts"

@@ -345,24 +345,27 @@ def driver_switching_values(flows: _Flows, npv_vs_dn: np.ndarray, do_nothing: in
 
 def _sensitivity(scenarios: Sequence[SensitivityScenario], flows: _Flows, delta_costs: np.ndarray,
                  delta_benefits: np.ndarray, delta_health: np.ndarray, npv_vs_dn: np.ndarray,
-                 pv_costs: np.ndarray, pv_benefits: np.ndarray, do_nothing: int | None) -> np.ndarray:
+                 incremental_pv_costs: np.ndarray, incremental_pv_benefits: np.ndarray,
+                 do_nothing: int | None) -> np.ndarray:
     """NPV vs do nothing of every option (columns) under every scenario (rows). The cost and benefit scenarios
-    change the option's own flows only; a driver scenario changes every line naming the driver, the
-    do-nothing option's too."""
+    change what the option adds to doing nothing (its additional costs; its additional benefits and savings;
+    its additional benefits a year late), as the switching values do, so that full-cost entry and entry
+    relative to business as usual give the same answers; a driver scenario changes every line naming the
+    driver, the do-nothing option's too."""
     years = flows.factors.size
     out = np.empty((len(scenarios), delta_costs.shape[0]))
     for row, scenario in enumerate(scenarios):
         if scenario.kind == "costs_change":
-            out[row] = npv_vs_dn - scenario.value * pv_costs
+            out[row] = npv_vs_dn - scenario.value * incremental_pv_costs
         elif scenario.kind == "benefits_change":
-            out[row] = npv_vs_dn + scenario.value * pv_benefits
+            out[row] = npv_vs_dn + scenario.value * incremental_pv_benefits
         elif scenario.kind == "benefits_delay":
             lag = int(scenario.value)
-            late, late_health = np.zeros_like(flows.benefits), np.zeros_like(flows.health)
+            late, late_health = np.zeros_like(delta_benefits), np.zeros_like(delta_health)
             if lag < years:
-                late[:, lag:] = flows.benefits[:, : years - lag]
-                late_health[:, lag:] = flows.health[:, : years - lag]
-            out[row] = npv_vs_dn + flows.present(late - flows.benefits, late_health - flows.health)
+                late[:, lag:] = delta_benefits[:, : years - lag]
+                late_health[:, lag:] = delta_health[:, : years - lag]
+            out[row] = npv_vs_dn + flows.present(late - delta_benefits, late_health - delta_health)
         elif scenario.kind == "discount_schedule":  # every standard flow at its schedule; health keeps its own
             factors = _factors(years, discount_schedule(scenario.schedule or ""))
             out[row] = (delta_benefits - delta_costs) @ factors + delta_health @ flows.health_factors
@@ -503,8 +506,8 @@ def _appraise_core(flows: _Flows, bias: np.ndarray, do_nothing: int | None, pref
     lowest_from_here = np.minimum.accumulate(cumulative[:, ::-1], axis=1)[:, ::-1] if years else cumulative
     stays_paid = lowest_from_here >= -PAYBACK_TOLERANCE
     moves = np.any((delta_costs != 0) | (delta_benefits != 0) | (delta_health != 0), axis=1)
-    sensitivity = _sensitivity(scenarios, flows, delta_costs, delta_benefits, delta_health, npv_vs_dn, pv_costs,
-                               pv_benefits, do_nothing)
+    sensitivity = _sensitivity(scenarios, flows, delta_costs, delta_benefits, delta_health, npv_vs_dn,
+                               incremental_pv_costs, incremental_pv_benefits, do_nothing)
     by_driver = driver_switching_values(flows, npv_vs_dn, do_nothing)
     net = benefits + health - costs
     delta = net - (net[reference] if reference is not None else 0.0)

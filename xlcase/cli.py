@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -43,6 +44,8 @@ app = typer.Typer(
 
 EXIT_FINDINGS = 1  # export: some values could not be read (they are listed and left out)
 EXIT_UNREADABLE = 2  # a file that cannot be read, or a usage error (0 and 1 of validate: validation.exit_status)
+EXIT_INTERNAL = 3  # a bug in xlcase (XC000): never a traceback unless XLCASE_DEBUG is set
+DEBUG_VARIABLE = "XLCASE_DEBUG"
 TIMEOUT_HELP = ("Seconds each file of a batch may take (default 60); a file that takes longer is reported "
                 "unreadable (XC008) and the batch goes on.")
 MEMORY_HELP = ("Megabytes of memory each file of a batch may need (default 2048); a file that needs more is "
@@ -440,6 +443,14 @@ def main() -> None:
         where = f": {error.filename}" if error.filename else ""
         say(f"error: {error.strerror or error}{where}", err=True, fg=typer.colors.RED)
         sys.exit(EXIT_UNREADABLE)
+    except Exception as error:  # a bug: still one line, and the traceback only when asked for
+        if os.environ.get(DEBUG_VARIABLE):
+            raise
+        what = f"{type(error).__name__}: {one_line(str(error))}"
+        bug = XlcaseError(f"internal error ({what}); this is a bug in xlcase: please report it with the file, "
+                          f"and set {DEBUG_VARIABLE}=1 for the traceback")
+        say(f"error: {bug}", err=True, fg=typer.colors.RED)
+        sys.exit(EXIT_INTERNAL)
     sys.exit(status if isinstance(status, int) else 0)
 
 

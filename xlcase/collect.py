@@ -3,7 +3,8 @@
 `collect_portfolio` reads each workbook once (defensively, never modifying it), validates it, and writes
 either an .xlsx portfolio (Excel Tables `Cases`, `Costs`, `Benefits` on sheets of the same names) or,
 for CSV, three files `cases.csv`, `costs.csv` and `benefits.csv` in the folder named by the output.
-Cost and benefit tables are long: one row per line per year with a non-zero amount, each row carrying
+Cost and benefit tables are long: one row per line per year with a non-zero amount (the cost lines the
+workforce plan generates included), each row carrying
 the case number and file, so a pivot table sums them by case, option, category or year. Text from the
 workbooks is always written as text, never as a formula, also in the CSV files (see `_csv_safe`).
 Each workbook is read in a worker process under a time and memory budget, as `xlcase validate` does, so one
@@ -14,16 +15,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xlcase.atomic import atomic_output, atomic_outputs, check_output
 from xlcase.budget import Budget
-from xlcase.errors import BadInputError, OutputError
+from xlcase.errors import BadInputError, OutputError, XlcaseError
+from xlcase.model import Case
 from xlcase.template import load_template
 from xlcase.validation import Report, check_files, expand_paths, review_workbook, stopped_report
+from xlcase.workforce import generated_lines
 
 CASE_HEADERS = ("Case", "Organisation", "Title", "Preferred option", "Preferred option name", "NPV vs do nothing",
                 "BCR", "Payback year", "Completeness", "Errors", "Warnings", "Status", "File")
@@ -78,11 +81,11 @@ def build_portfolio(paths: Iterable[str | Path], budget: Budget | None = None) -
         base = case.assumptions.base_year
         ident = [number, case.organisation, case.title]
         labels = load_template().lists
-        for line in case.costs:
-            for t, amount in enumerate(line.amounts):
+        for option, category, description, amounts in _cost_lines(case):
+            for t, amount in enumerate(amounts):
                 if amount:
-                    portfolio.costs.append([*ident, line.option, _label(labels, "cost_category", line.category), line.description, t,
-                                            _financial_year(base, t), amount, str(path)])
+                    portfolio.costs.append([*ident, option, _label(labels, "cost_category", category), description, t,
+                                            _financial_year(base, t), float(amount), str(path)])
         for line in case.benefits:
             for t, amount in enumerate(line.amounts):
                 if amount:
@@ -90,6 +93,20 @@ def build_portfolio(paths: Iterable[str | Path], budget: Budget | None = None) -
                                                _label(labels, "benefit_class", line.category), line.description,
                                                line.measure, t, _financial_year(base, t), amount, str(path)])
     return portfolio
+
+
+def _cost_lines(case: Case) -> Iterator[tuple[str | None, str | None, str | None, Sequence[float]]]:
+    """The typed cost lines, then those the workforce plan generates (pay, backfill, fees), as the appraisal counts
+    them: a portfolio of cases costed from posts would otherwise leave out most of their pay."""
+    for line in case.costs:
+        yield line.option, line.category, line.description, line.amounts
+    try:
+        generated = generated_lines(case)
+    except XlcaseError:  # the reference data cannot cost it: validation has reported why
+        return
+    for made in generated:
+        if made.measure == "cost":
+            yield made.option, made.category, made.description, made.amounts.tolist()
 
 
 def _label(lists: dict[str, dict[str, str]], name: str, code: str | None) -> str | None:

@@ -112,7 +112,7 @@ class DiscountSchedule(_Sourced):
 
 
 class SensitivityScenario(_Data):
-    """One sensitivity test applied to an option's own flows (see green_book.yaml for the kinds)."""
+    """One sensitivity test of an option against doing nothing (see green_book.yaml for the kinds)."""
 
     name: str
     kind: ScenarioKind

@@ -571,8 +571,11 @@ def _sensitivity(inputs: Inputs) -> Section:
         return Section(title, (missing("No option other than doing nothing has been appraised, so there is no "
                                        "sensitivity analysis."),))
     scenarios = [s.name for s in reference.sensitivity_scenarios()]
-    blocks: list[Block] = [text("The NPV against doing nothing when the option's own costs rise, its benefits "
-                                "fall or arrive a year late, and under the Green Book's lower discount rate test.")]
+    blocks: list[Block] = [text("The NPV against doing nothing when what the option adds to doing nothing "
+                                "changes: its additional costs rise, its additional benefits and savings fall or "
+                                "arrive a year late; under the Green Book's lower discount rate test; and when a "
+                                "driver (agency rate, nurse time released, attrition, qualification, retention) "
+                                "moves.")]
     chunks = _chunks(movers)
     for n, chunk in enumerate(chunks):
         rows = [(words.sensitivity_base, *(pounds(r.npv_vs_do_nothing) for _, r in chunk))]

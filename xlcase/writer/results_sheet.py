@@ -121,22 +121,24 @@ def sensitivity_headers(template: Template, scenarios: tuple[SensitivityScenario
 
 def _scenario_formula(grid: AppraisalGrid, block: OptionBlock, index: int, scenario: SensitivityScenario,
                       base: str, result: dict[str, str]) -> str:
-    """NPV vs do nothing of one option under one scenario, changing only the option's own flows."""
+    """NPV vs do nothing of one option under one scenario (what each kind changes: xlcase.appraisal._sensitivity)."""
     value = sensitivity_name(index)
     row = block.row
     dfh = grid.factors(HEALTH_SCHEDULE)
     if scenario.kind == "costs_change":
-        return f"{base}-{value}*{result['pv_costs']}"
+        return f"{base}-{value}*{result['incremental_pv_costs']}"
     if scenario.kind == "benefits_change":
-        return f"{base}+{value}*{result['pv_benefits']}"
+        return f"{base}+{value}*{result['incremental_pv_benefits']}"
     if scenario.kind == "benefits_delay":
         lag, years = int(scenario.value), grid.years
+        added = (f"(SUMPRODUCT({grid.span(row('delta_benefits'))},{grid.factors()})"
+                 f"+SUMPRODUCT({grid.span(row('delta_health'))},{dfh}))")
         if lag >= years:
-            return f"{base}-{result['pv_benefits']}"
+            return f"{base}-{added}"
         mask = grid.span(ROW_IN_PERIOD, lag)
         late = [f"SUMPRODUCT({grid.span(row(key), 0, years - lag)},{grid.factors(schedule, lag)},{mask})"
-                for key, schedule in (("benefits", STANDARD_SCHEDULE), ("health_benefits", HEALTH_SCHEDULE))]
-        return f"{base}-{result['pv_benefits']}+{'+'.join(late)}"
+                for key, schedule in (("delta_benefits", STANDARD_SCHEDULE), ("delta_health", HEALTH_SCHEDULE))]
+        return f"{base}-{added}+{'+'.join(late)}"
     if scenario.kind == "driver_scale":
         return f"{base}+{value}*({driven_change(grid, block, scenario.driver or '')})"
     if scenario.kind == "driver_attrition":
@@ -169,7 +171,7 @@ def _completing_share(grid: AppraisalGrid, option: str, points: str) -> str:
 
 
 def _write_sensitivity(ws: Worksheet, grid: AppraisalGrid, header: int, col: dict[str, str]) -> None:
-    """NPV vs do nothing under each scenario, changing only the option's own flows."""
+    """NPV vs do nothing under each scenario."""
     words = grid.template.results
     ws.cell(header - 1, FIRST_COLUMN, words.sensitivity_heading).style = SUBHEADING
     headers = sensitivity_headers(grid.template, grid.scenarios)
