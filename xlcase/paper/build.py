@@ -491,18 +491,20 @@ def economic_case(inputs: Inputs) -> Section:
         blocks.append(Table(caption, ("Figure", *(_option_name(r.id, r.name) for _, r in chunk)), rows,
                             (False, *([True] * len(chunk))), (1.25, *([1.2] * len(chunk))),
                             " ".join(filter(None, [words.intro, note]))))
-    blocks.append(_pv_figure(shown, words.pv_chart))
     movers = [(o, r) for o, r in shown if not o.do_nothing]
     if movers:
+        blocks.append(_pv_figure(movers, words.pv_chart))
         blocks.append(_cumulative_figure(inputs, movers, words.cumulative_chart))
     return Section(title, tuple(blocks), (_preferred_lines(inputs), _sensitivity(inputs)))
 
 
 def _pv_figure(pairs: Sequence[tuple[Option, OptionResult]], caption: str) -> Figure:
     names = [_option_name(r.id, r.name) for _, r in pairs]
-    png = charts.present_values(names, [r.pv_costs for _, r in pairs], [r.pv_benefits for _, r in pairs])
-    description = "; ".join(f"{n}: PV costs {pounds(r.pv_costs)}, PV benefits {pounds(r.pv_benefits)}"
-                            for n, (_, r) in zip(names, pairs))
+    costs = [r.incremental_pv_costs or 0.0 for _, r in pairs]
+    benefits = [r.incremental_pv_benefits or 0.0 for _, r in pairs]
+    png = charts.present_values(names, costs, benefits)
+    description = "; ".join(f"{n}: incremental PV costs {pounds(c)}, incremental PV benefits {pounds(b)}"
+                            for n, c, b in zip(names, costs, benefits))
     return Figure(f"{caption} (present values, real prices)", png, f"Bar chart. {description}.")
 
 

@@ -104,13 +104,14 @@ def cumulative(series: Sequence[tuple[str, Sequence[float]]], years: Sequence[st
 
 
 def present_values(names: Sequence[str], costs: Sequence[float], benefits: Sequence[float]) -> bytes:
-    """Paired horizontal bars of each option's PV costs (hatched) and PV benefits (grey)."""
+    """Paired horizontal bars of each option's incremental PV costs (hatched) and benefits (grey) against doing
+    nothing: an option's own totals would show mostly the spending it shares with doing nothing."""
     def paint(axes: Axes) -> None:
         rows = range(len(names))
         axes.barh([r - 0.2 for r in rows], costs, height=0.38, color="white", edgecolor="black", hatch="///",
-                  label="PV costs")
+                  label="Incremental PV costs")
         axes.barh([r + 0.2 for r in rows], benefits, height=0.38, color="#8c8c8c", edgecolor="black",
-                  label="PV benefits")
+                  label="Incremental PV benefits and savings")
         axes.set_yticks(list(rows), labels=[label(n) for n in names])
         axes.invert_yaxis()
         axes.axvline(0, color="black", linewidth=0.8)

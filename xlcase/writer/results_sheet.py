@@ -269,7 +269,7 @@ def _charts(ws: Worksheet, grid: AppraisalGrid, charted: int, tornado_row: int, 
     bar.y_axis.title = MONEY_AXIS
     bar.height, bar.width = 9, 14
     figures = [c.figure for c in words.columns]
-    c_first = FIRST_COLUMN + figures.index("pv_costs")
+    c_first = FIRST_COLUMN + figures.index("incremental_pv_costs")  # and incremental PV benefits beside it
     last = HEADER_ROW + charted
     bar.add_data(Reference(ws, min_col=c_first, max_col=c_first + 1, min_row=HEADER_ROW, max_row=last),
                  titles_from_data=True)
