@@ -70,7 +70,7 @@ def switching_values(review: Review, report: Report) -> Iterator[Finding]:
     if option.npv_vs_do_nothing < 0:
         message = (f"preferred option {named} is worse than doing nothing (NPV against doing nothing "
                    f"{pounds(option.npv_vs_do_nothing)}): it has no positive switching values")
-    yield report(message, where=review.table_row_cell("Results", option.id or "", "Cost switching value", index),
+    yield report(message, where=review.results_cell(option.id or "", "cost_switching_value", index),
                  value=option.cost_switching_value)
 
 
@@ -98,7 +98,7 @@ def sensitivity(review: Review, report: Report) -> Iterator[Finding]:
                else "it stays positive under every scenario" if option.npv_vs_do_nothing >= 0 else "")
     message = f"sensitivity of preferred option {shown_id(option.id)} (NPV against doing nothing): {shown}"
     yield report(message + (f"; {verdict}" if verdict else ""),
-                 where=review.table_row_cell("Sensitivity", option.id or "", "Base case", index), value=option.id)
+                 where=review.sensitivity_cell(option.id or "", index), value=option.id)
 
 
 @rule("XC704", "optimism-bias-outside-bounds", "warning", "appraisal")

@@ -152,10 +152,12 @@ def pay_line_off_reference_pay(review: Review, report: Report) -> Iterator[Findi
     if rates is None:
         return
     years = case.assumptions.appraisal_years
+    band, wte = (review.template.table("costs").header(key) for key in ("band", "wte"))
     for i, line in lines:
         what = _cost_line(i, line)
         if not filled(line.band) or line.wte is None:
-            given, missing, key = ("a band", "WTE", "wte") if filled(line.band) else ("a WTE", "band", "band")
+            given, missing, key = ((f"a {band.casefold()}", wte, "wte") if filled(line.band)
+                                   else (f"a {wte}", band.casefold(), "band"))
             yield report(f"{what} gives {given} but no {missing}: give both so that its pay can be compared with "
                          "the reference pay", "costs", i, key)
             continue
