@@ -326,6 +326,82 @@ def test_dispatch_validate_spills_findings(workbook):
     assert any(row[0] == "XC201" for row in result[1:])
 
 
+def test_dispatch_lists_the_do_nothing_flows_as_optional_arguments():
+    functions = {f["name"]: f for f in xlwings.server.custom_functions_meta(excel)["functions"]}
+    for name in ("XLCASE_BCR", "XLCASE_PAYBACK", "XLCASE_SWITCHING_VALUES"):
+        parameters = functions[name]["parameters"]
+        assert [p["name"] for p in parameters] == ["costs", "benefits", "rate", "optimism_bias", "do_nothing_costs",
+                                                   "do_nothing_benefits"]
+        assert [p.get("optional", False) for p in parameters] == [False, False, True, True, True, True]
+
+
+@pytest.mark.parametrize("name", ["xlcase_bcr", "xlcase_payback", "xlcase_switching_values"])
+def test_dispatch_without_do_nothing_flows_keeps_the_figures_of_flows_relative_to_doing_nothing(name):
+    plain = call(function_call(name, COSTS, BENEFITS, None, None))
+    assert call(function_call(name, COSTS, BENEFITS, None, None, None, None)) == plain
+    assert call(function_call(name, COSTS, BENEFITS, None, None, [[""]], [[""]])) == plain
+    assert call(function_call(name, COSTS, BENEFITS, None, None, [[0] * 5], [[0] * 5])) == plain
+
+
+# Doing nothing pays agency staff 80,000 a year; the option trains staff (100,000 in year 0, then 50,000 and
+# 20,000 a year) and so spends 40,000 a year less on agency staff from year 1, and improves care worth 10,000 a
+# year from year 2. Entered as full costs, each option carries its own agency spend.
+DN_COSTS = [[80_000] * 5]
+DN_BENEFITS = [[0] * 5]
+FULL_COSTS = [[100_000 + 80_000, 50_000 + 40_000, 20_000 + 40_000, 20_000 + 40_000, 0 + 40_000]]
+FULL_BENEFITS = [[0, 0, 10_000, 10_000, 10_000]]
+
+
+def test_dispatch_measures_bcr_payback_and_switching_values_against_the_do_nothing_flows():
+    df = discount_factors(5)
+    delta_costs = np.array(FULL_COSTS[0], dtype=float) - DN_COSTS[0]  # 100,000, 10,000, -20,000, -20,000, -40,000
+    incremental = float(np.maximum(delta_costs, 0) @ df)  # 100,000 + 10,000 / 1.035
+    savings = float(np.maximum(-delta_costs, 0) @ df)  # 20,000 / 1.035^2 + 20,000 / 1.035^3 + 40,000 / 1.035^4
+    benefits = float(np.array(FULL_BENEFITS[0], dtype=float) @ df)
+    npv_vs_do_nothing = benefits + savings - incremental
+    args = (FULL_COSTS, FULL_BENEFITS, None, None, DN_COSTS, DN_BENEFITS)
+    assert call(function_call("xlcase_bcr", *args)) == [[pytest.approx((benefits + savings) / incremental)]]
+    assert call(function_call("xlcase_switching_values", *args)) == [[
+        pytest.approx(npv_vs_do_nothing / incremental), pytest.approx(npv_vs_do_nothing / (benefits + savings))]]
+    cumulative = np.cumsum((np.array(FULL_BENEFITS[0]) - delta_costs) * df)
+    assert cumulative[-1] < 0  # 5 years are not enough: it never pays back
+    assert call(function_call("xlcase_payback", *args)) == [[{"type": "Error", "errorType": "NotAvailable"}]]
+    longer = ([FULL_COSTS[0] + [40_000] * 5], [FULL_BENEFITS[0] + [10_000] * 5], None, None, [DN_COSTS[0] * 2],
+              None)
+    delta = np.array(longer[1][0], dtype=float) - (np.array(longer[0][0], dtype=float) - longer[4][0])
+    running = np.cumsum(delta * discount_factors(10))
+    stays = next(t for t in range(10) if (running[t:] >= 0).all())
+    assert stays >= 5
+    assert call(function_call("xlcase_payback", *longer)) == [[stays]]
+
+
+def test_payback_is_the_year_from_which_the_running_total_stays_at_or_above_zero():
+    """Nothing in year 0, 100 spent in year 1, 200 back in year 3: the running total is 0 in year 0 but falls
+    below in years 1 and 2, so the option pays back in year 3 (version 1 said year 0)."""
+    assert excel.xlcase_payback([[0, 100, 0, 0]], [[0, 0, 0, 200]]) == 3
+    assert call(function_call("xlcase_payback", [[0, 100, 0, 0]], [[0, 0, 0, 200]], None, None, None, None)) == [[3]]
+
+
+def test_full_costs_and_costs_relative_to_doing_nothing_give_the_same_figures_without_optimism_bias():
+    relative_costs = [[c - d for c, d in zip(FULL_COSTS[0], DN_COSTS[0])]]
+    for name in ("xlcase_bcr", "xlcase_switching_values", "xlcase_payback"):
+        full = call(function_call(name, FULL_COSTS, FULL_BENEFITS, None, None, DN_COSTS, DN_BENEFITS))
+        relative = call(function_call(name, relative_costs, FULL_BENEFITS, None, None))
+        assert full == relative, name
+
+
+def test_optimism_bias_falls_on_the_option_and_not_on_doing_nothing():
+    """With 20% optimism bias the option's full costs are uplifted, doing nothing's are not: the agency spend both
+    carry no longer cancels, so the figures differ from the relative entry by the uplift on that spend."""
+    bias = 0.2
+    df = discount_factors(5)
+    delta_costs = np.array(FULL_COSTS[0], dtype=float) * (1 + bias) - DN_COSTS[0]
+    incremental = float(np.maximum(delta_costs, 0) @ df)
+    benefits = float(np.array(FULL_BENEFITS[0], dtype=float) @ df) + float(np.maximum(-delta_costs, 0) @ df)
+    assert excel.xlcase_bcr(FULL_COSTS, FULL_BENEFITS, None, bias, DN_COSTS, DN_BENEFITS) == pytest.approx(
+        benefits / incremental)
+
+
 # --- the classic add-in: the VBA wrappers xlwings generates must compile ---------------------------
 
 VBA_RESERVED = frozenset(w.casefold() for w in """

@@ -25,16 +25,27 @@ from xlcase.budget import Budget
 from xlcase.errors import BadInputError, OutputError, XlcaseError
 from xlcase.model import Case
 from xlcase.template import load_template
+from xlcase.text import financial_year
 from xlcase.validation import Report, check_files, expand_paths, review_workbook, stopped_report
 from xlcase.workforce import generated_lines
 
-CASE_HEADERS = ("Case", "Organisation", "Title", "Preferred option", "Preferred option name", "NPV vs do nothing",
-                "BCR", "Payback year", "Completeness", "Errors", "Warnings", "Status", "File")
-COST_HEADERS = ("Case", "Organisation", "Title", "Option", "Category", "Description", "Year", "Financial year",
-                "Amount", "File")
-BENEFIT_HEADERS = ("Case", "Organisation", "Title", "Option", "Beneficiary", "Class", "Description", "Measure",
-                   "Year", "Financial year", "Amount", "File")
-CSV_FILES = {"Cases": "cases.csv", "Costs": "costs.csv", "Benefits": "benefits.csv"}
+# A portfolio column that shows a column of the case workbook is headed as the template heads it.
+_TEMPLATE = load_template()
+_COSTS, _BENEFITS, _RESULTS = _TEMPLATE.table("costs"), _TEMPLATE.table("benefits"), _TEMPLATE.results
+_ORGANISATION = _TEMPLATE.field("organisation").label
+_YEAR = _COSTS.year_column.header if _COSTS.year_column else "Year index"
+_FINANCIAL_YEAR = _TEMPLATE.appraisal.axis.financial_year
+_NPV, _BCR = _RESULTS.header("npv_vs_do_nothing"), _RESULTS.header("bcr")
+CASE_HEADERS = ("Case", _ORGANISATION, "Title", "Preferred option", "Preferred option name", _NPV, _BCR,
+                "Payback year", "Completeness", "Errors", "Warnings", "Status", "File")
+COST_HEADERS = ("Case", _ORGANISATION, "Title", *(_COSTS.header(k) for k in ("option", "category", "description")),
+                _YEAR, _FINANCIAL_YEAR, "Amount", "File")
+BENEFIT_HEADERS = ("Case", _ORGANISATION, "Title",
+                   *(_BENEFITS.header(k) for k in ("option", "beneficiary", "category", "description", "measure")),
+                   _YEAR, _FINANCIAL_YEAR, "Amount", "File")
+CASES_SHEET = "Cases"
+CSV_FILES = {CASES_SHEET: "cases.csv", _COSTS.name: "costs.csv", _BENEFITS.name: "benefits.csv"}
+_WIDE = frozenset({"Title", _COSTS.header("description"), _BENEFITS.header("measure"), "File"})
 
 
 @dataclass
@@ -47,8 +58,8 @@ class Portfolio:
     reports: list[Report] = field(default_factory=list)
 
     def tables(self) -> dict[str, tuple[Sequence[str], list[list[Any]]]]:
-        return {"Cases": (CASE_HEADERS, self.cases), "Costs": (COST_HEADERS, self.costs),
-                "Benefits": (BENEFIT_HEADERS, self.benefits)}
+        return {CASES_SHEET: (CASE_HEADERS, self.cases), _COSTS.name: (COST_HEADERS, self.costs),
+                _BENEFITS.name: (BENEFIT_HEADERS, self.benefits)}
 
 
 def build_portfolio(paths: Iterable[str | Path], budget: Budget | None = None) -> Portfolio:
@@ -80,18 +91,18 @@ def build_portfolio(paths: Iterable[str | Path], budget: Budget | None = None) -
             continue
         base = case.assumptions.base_year
         ident = [number, case.organisation, case.title]
-        labels = load_template().lists
+        labels = _TEMPLATE.lists
         for option, category, description, amounts in _cost_lines(case):
             for t, amount in enumerate(amounts):
                 if amount:
                     portfolio.costs.append([*ident, option, _label(labels, "cost_category", category), description, t,
-                                            _financial_year(base, t), float(amount), str(path)])
+                                            financial_year(base + t), float(amount), str(path)])
         for line in case.benefits:
             for t, amount in enumerate(line.amounts):
                 if amount:
                     portfolio.benefits.append([*ident, line.option, _label(labels, "beneficiary", line.beneficiary),
                                                _label(labels, "benefit_class", line.category), line.description,
-                                               line.measure, t, _financial_year(base, t), amount, str(path)])
+                                               line.measure, t, financial_year(base + t), amount, str(path)])
     return portfolio
 
 
@@ -112,11 +123,6 @@ def _cost_lines(case: Case) -> Iterator[tuple[str | None, str | None, str | None
 def _label(lists: dict[str, dict[str, str]], name: str, code: str | None) -> str | None:
     """The readable label the workbook shows for a code ("Cash-releasing" for cash_releasing)."""
     return None if code is None else lists[name].get(code, code)
-
-
-def _financial_year(base: int, t: int) -> str:
-    year = base + t
-    return f"{year}/{(year + 1) % 100:02d}"
 
 
 def collect_portfolio(paths: Iterable[str | Path], output: str | Path, *, fmt: str = "xlsx",
@@ -206,16 +212,14 @@ def _write_xlsx(portfolio: Portfolio, path: Path) -> None:
 
     from xlcase.writer.cells import add_table, put_text
 
-    formats = {"NPV vs do nothing": "£#,##0;-£#,##0", "Amount": "£#,##0;-£#,##0", "BCR": "0.00",
-               "Completeness": "0%"}
+    formats = {_NPV: "£#,##0;-£#,##0", "Amount": "£#,##0;-£#,##0", _BCR: "0.00", "Completeness": "0%"}
     book = Workbook()
     book.remove(book.active)
     for name, (headers, rows) in portfolio.tables().items():
         ws = book.create_sheet(name)
         for col, header in enumerate(headers, start=1):
             put_text(ws.cell(1, col), header)
-            ws.column_dimensions[get_column_letter(col)].width = 40 if header in ("Title", "Description", "Measure",
-                                                                                  "File") else 16
+            ws.column_dimensions[get_column_letter(col)].width = 40 if header in _WIDE else 16
         for r, row in enumerate(rows, start=2):
             for col, value in enumerate(row, start=1):
                 cell = ws.cell(r, col)

@@ -13,6 +13,7 @@ from xlcase import reference
 from xlcase.conventions import TYPICAL_STANDARD
 from xlcase.model import Case
 from xlcase.reference import BandPoints, EmployerNationalInsurance, PayScales, PensionEmployerContribution
+from xlcase.text import financial_year
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def rates_for(case: Case) -> WorkforceRates:
     """The reference data for the case's price base year (the latest pay scales if it has none), with the on-cost
     rates in force in the middle of that pay year; a pension rate not yet published is carried forward."""
     base = case.assumptions.price_base_year
-    period = None if base is None else f"{base}/{(base + 1) % 100:02d}"
+    period = None if base is None else financial_year(base)
     held = {p.period: p for p in reference.agenda_for_change().pay_scales}
     pay = held.get(period) if period in held else reference.pay_scales()
     middle = dt.date(pay.effective_from.year, 10, 1)  # the rates in force in the middle of the pay year

@@ -40,6 +40,7 @@ from xlcase.template import (
     Template,
     load_template,
 )
+from xlcase.text import shown
 
 Path_ = tuple[str | int, ...]
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y", "%d-%m-%Y", "%d.%m.%Y")
@@ -216,7 +217,7 @@ class _Reader:
         for header in headers:
             year = year_of(header, table)
             if year is not None and year >= MAX_APPRAISAL_YEARS:
-                self._problem("XC003", "error", f"the {table.name} table has a column headed {_shown(header)}, "
+                self._problem("XC003", "error", f"the {table.name} table has a column headed {shown(header)}, "
                               f"beyond the {MAX_APPRAISAL_YEARS} years an appraisal may have; it was not read",
                               sheet, anchor, table.section, header)
             elif year is not None:
@@ -308,7 +309,7 @@ class _Reader:
         if kind in ("integer", "year", "score"):
             number = self._number(value, sheet, ref, section, what)
             if number != int(number):
-                raise ValueError(f"expected a whole number, got {_shown(value)}")
+                raise ValueError(f"expected a whole number, got {shown(value)}")
             return int(number)
         if kind == "date":
             return self._date(value, cell, sheet, ref, section, what)
@@ -318,7 +319,7 @@ class _Reader:
                 return True
             if text in _FALSE:
                 return False
-            raise ValueError(f"expected Yes or No, got {_shown(value)}")
+            raise ValueError(f"expected Yes or No, got {shown(value)}")
         if kind == "choice" and list_name:
             return self._code(list_name, _as_text(value))
         if kind == "choices" and list_name:
@@ -330,20 +331,20 @@ class _Reader:
         code = self.template.code(list_name, text)
         if code is None:
             allowed = ", ".join(self.template.lists[list_name].values())
-            raise ValueError(f"{_shown(text)} is not in the list ({allowed})")
+            raise ValueError(f"{shown(text)} is not in the list ({allowed})")
         return code
 
     def _number(self, value: Any, sheet: str | None, ref: str | None, section: str, what: str) -> float:
         if isinstance(value, bool):
-            raise ValueError(f"expected a number, got {_shown(value)}")
+            raise ValueError(f"expected a number, got {shown(value)}")
         if isinstance(value, (int, float)):
             if not math.isfinite(value):
-                raise ValueError(f"expected a finite number, got {_shown(value)}")
+                raise ValueError(f"expected a finite number, got {shown(value)}")
             return float(value)
         number = parse_number_text(str(value))
         if number is None:
-            raise ValueError(f"expected a number, got {_shown(value)}")
-        self._problem("XC103", "warning", f"{what} is a number stored as text ({_shown(value)}); it was read "
+            raise ValueError(f"expected a number, got {shown(value)}")
+        self._problem("XC103", "warning", f"{what} is a number stored as text ({shown(value)}); it was read "
                       f"as {number:,.2f}, but type it as a number", sheet, ref, section, value)
         return number
 
@@ -358,10 +359,10 @@ class _Reader:
                 parsed = dt.datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
-            self._problem("XC103", "warning", f"{what} is a date typed as text ({_shown(value)}); it was read as "
+            self._problem("XC103", "warning", f"{what} is a date typed as text ({shown(value)}); it was read as "
                           f"{parsed.isoformat()}, but enter it as a date", sheet, ref, section, value)
             return parsed
-        raise ValueError(f"expected a date, got {_shown(value)}")
+        raise ValueError(f"expected a date, got {shown(value)}")
 
     # -- the model ---------------------------------------------------------------------------
     def _validate(self, data: dict[str, Any]) -> Case:
@@ -375,7 +376,7 @@ class _Reader:
                     where = locate(self.locations, loc)
                     section = self._section_of(loc)
                     self._problem("XC102", "error", f"{self._describe(loc)}: {expected_text(error)}, got "
-                                  f"{_shown(error.get('input'))}",
+                                  f"{shown(error.get('input'))}",
                                   where.sheet if where else None, where.cell if where else None, section,
                                   error.get("input"))
                     _unset(data, loc)
@@ -473,11 +474,6 @@ def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     return _CONTROL.sub("", str(value))
-
-
-def _shown(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _blank(cell: Cell | None) -> bool:

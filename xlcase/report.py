@@ -19,9 +19,13 @@ if TYPE_CHECKING:
 
 TITLE_LIMIT = 200  # characters of a case's title or organisation in a report
 _MONEY_KEYS = ("pv_costs", "pv_benefits", "npv", "npv_vs_do_nothing")
-_RECALC_HEADERS = ("Option", "PV costs", "PV benefits", "NPV", "NPV vs DN", "BCR", "Payback", "Cost SV", "Benefit SV")
-_AFFORDABILITY_HEADERS = ("Year", "Total costs", "Funding", "Cash-releasing", "Net impact", "vs do nothing",
-                          "Cumulative")
+# The text view shortens the Results headers that do not fit a terminal's width; the others are the template's.
+_SHORT_HEADERS = {"npv_vs_do_nothing": "NPV vs DN", "discounted_payback_year": "Payback",
+                  "cost_switching_value": "Cost SV", "benefit_switching_value": "Benefit SV"}
+_RECALC_FIGURES = ("id", *_MONEY_KEYS[:3], "npv_vs_do_nothing", "bcr", "discounted_payback_year",
+                   "cost_switching_value", "benefit_switching_value")
+_AFFORDABILITY_FIGURES = ("total_costs", "funding", "cash_releasing_benefits", "net_impact", "net_impact_vs_do_nothing",
+                          "cumulative_vs_do_nothing")
 
 
 def render_recalc(result: Recalculation, fmt: str = "text") -> str:
@@ -41,7 +45,8 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
         f"optimism bias {a['optimism_bias']:.1%}; present values in pounds, real prices.",
         "",
     ]
-    rows = [_RECALC_HEADERS]
+    template = result.submission.template
+    rows = [tuple(_SHORT_HEADERS.get(k) or template.results.header(k) for k in _RECALC_FIGURES)]
     for o in data["options"]:
         rows.append((
             f"{shown_id(o['id']) if o['id'] else '?'} {clip(o['name'] or '')}".strip(),
@@ -59,11 +64,9 @@ def render_recalc(result: Recalculation, fmt: str = "text") -> str:
                   f"{result.affordability.pay_award:.1%}, non-pay inflation {result.affordability.non_pay_inflation:.1%} "
                   f"a year from {result.affordability.price_base_year}):", ""]
         data_years = financial.to_dict(result.affordability.base_year)["years"]
-        lines += _table([_AFFORDABILITY_HEADERS] + [
-            (y["financial_year"], *(pounds(y[k]) for k in ("total_costs", "funding", "cash_releasing_benefits",
-                                                           "net_impact", "net_impact_vs_do_nothing",
-                                                           "cumulative_vs_do_nothing")))
-            for y in data_years])
+        words = template.affordability
+        lines += _table([(words.header("financial_year"), *(words.header(k) for k in _AFFORDABILITY_FIGURES))] + [
+            (y["financial_year"], *(pounds(y[k]) for k in _AFFORDABILITY_FIGURES)) for y in data_years])
     if result.findings:
         lines += ["", f"{len(result.findings)} finding(s): values that could not be read, or saved results that "
                   "disagree with the engine:"]

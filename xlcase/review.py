@@ -103,10 +103,23 @@ class Review:
         where = self.locate_exact(*path)
         return where is not None and self.has_problem_at(where.sheet, where.cell)
 
-    def table_row_cell(self, table: str, option_id: str, header: str, index: int | None = None) -> tuple[str, str] | None:
+    def results_cell(self, option_id: str, figure: str, index: int | None = None) -> tuple[str, str] | None:
+        """(sheet, cell) of an engine figure ('cost_switching_value') in an option's row of the Results table."""
+        words = self.template.results
+        return self._option_row_cell(words.table, words.header("id"), option_id, words.header(figure), index)
+
+    def sensitivity_cell(self, option_id: str, index: int | None = None) -> tuple[str, str] | None:
+        """(sheet, cell) of an option's base-case figure in the Sensitivity table."""
+        words = self.template.results
+        return self._option_row_cell(words.sensitivity_table, words.sensitivity_option, option_id,
+                                     words.sensitivity_base, index)
+
+    def _option_row_cell(self, table: str, option_header: str, option_id: str, header: str,
+                         index: int | None) -> tuple[str, str] | None:
         """(sheet, cell) of the column ``header`` in the row of a calculated table (Results, Sensitivity)
-        whose saved Option value is ``option_id``; failing that (results never calculated), the row at
-        ``index`` (the tables hold one row per option, in order); failing that, the table's first cell.
+        whose saved option (column ``option_header``) is ``option_id``; failing that (results never
+        calculated), the row at ``index`` (the tables hold one row per option, in order); failing that,
+        the table's first cell.
         """
         if self.package is None:
             return None
@@ -115,7 +128,7 @@ class Review:
             return None
         rows = self.package.table_rows(table)
         for row in rows:
-            option = row.get("Option")
+            option = row.get(option_header)
             if option is None or option.value is None:
                 continue
             value: Any = option.value

@@ -330,6 +330,8 @@ class GuideLayout(_Part):
     """The Guide sheet's text: how to fill the workbook in, and what each calculated sheet is for."""
 
     steps: tuple[str, ...]
+    figures_heading: str = ""
+    figures: tuple[str, ...] = ()  # how the appraisal is worked out, in plain words for a finance user
     purposes: dict[str, str]  # sheet kind -> what a sheet of that kind holds (form sheets show their heading)
     colour_key: dict[Literal["input", "calculation", "output"], str]
 

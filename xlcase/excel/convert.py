@@ -25,6 +25,7 @@ import numpy as np
 import xlwings as xw
 
 from xlcase.errors import XlcaseError
+from xlcase.text import shown as text_shown
 
 logger = logging.getLogger(__name__)
 
@@ -157,10 +158,7 @@ def unlisted(count: int) -> str:
 
 def shown(value: Any) -> str:
     """A value as quoted in a message: short, and a range never printed whole."""
-    if isinstance(value, (list, tuple)):
-        return "a range"
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+    return "a range" if isinstance(value, (list, tuple)) else text_shown(value, MAX_SHOWN)
 
 
 def series(value: Any, what: str) -> np.ndarray:

@@ -18,6 +18,7 @@ from xlcase.appraisal import ASSUMPTION_KEYS, appraise
 from xlcase.errors import XlcaseError
 from xlcase.excel.convert import MAX_LISTED_FINDINGS, short, unlisted
 from xlcase.excel.tables import book_findings, book_submission
+from xlcase.text import starts_formula
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,6 @@ RESULTS_SHEET = "Engine results"
 BOOK_FINDING_HEADERS = ["Rule", "Severity", "Section", "Sheet", "Cell", "Message"]
 RESULTS_TITLE = "xlcase engine results (Green Book); present values in pounds, real prices"
 BOOK_DOC = "Leave empty: the workbook that runs the script."
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Rows = list[list[Any]]
 
@@ -99,7 +99,7 @@ def _as_values(rows: Rows) -> Rows:
     enters text starting with = + - @ as a formula, so such text gets the leading apostrophe that tells Excel
     it is text (workbook text is untrusted)."""
     width = max(len(row) for row in rows)
-    return [["'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else ("" if v is None else v)
+    return [["'" + v if starts_formula(v) else ("" if v is None else v)
              for v in row] + [""] * (width - len(row)) for row in rows]
 
 

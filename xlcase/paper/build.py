@@ -42,7 +42,7 @@ from xlcase.paper.model import (
     missing,
     text,
 )
-from xlcase.template import Column, Template
+from xlcase.template import Column, ResultsLayout, Template
 from xlcase.text import NAME_LIMIT, clip, financial_year, id_key, listed, shortened, shown_id, visible
 
 NARRATIVE_LIMIT = 5_000  # characters of one narrative field (service need, overview, a conclusion)
@@ -284,7 +284,7 @@ def service_need(inputs: Inputs) -> Section:
     table = inputs.template.table("summary.drivers")
     drivers = (_bullets(summary.drivers, "drivers") if any(map(_filled, summary.drivers))
                else [missing("No drivers have been entered.")])
-    return Section("Service need and drivers", tuple(need), (Section(table.heading or "Drivers", tuple(drivers)),))
+    return Section("Service need and drivers", tuple(need), (Section(table.heading or table.name, tuple(drivers)),))
 
 
 def aims(inputs: Inputs) -> Section:
@@ -493,19 +493,20 @@ def economic_case(inputs: Inputs) -> Section:
                             " ".join(filter(None, [words.intro, note]))))
     movers = [(o, r) for o, r in shown if not o.do_nothing]
     if movers:
-        blocks.append(_pv_figure(movers, words.pv_chart))
+        blocks.append(_pv_figure(movers, words))
         blocks.append(_cumulative_figure(inputs, movers, words.cumulative_chart))
     return Section(title, tuple(blocks), (_preferred_lines(inputs), _sensitivity(inputs)))
 
 
-def _pv_figure(pairs: Sequence[tuple[Option, OptionResult]], caption: str) -> Figure:
+def _pv_figure(pairs: Sequence[tuple[Option, OptionResult]], words: ResultsLayout) -> Figure:
     names = [_option_name(r.id, r.name) for _, r in pairs]
     costs = [r.incremental_pv_costs or 0.0 for _, r in pairs]
     benefits = [r.incremental_pv_benefits or 0.0 for _, r in pairs]
-    png = charts.present_values(names, costs, benefits)
-    description = "; ".join(f"{n}: incremental PV costs {pounds(c)}, incremental PV benefits {pounds(b)}"
+    legend = words.header("incremental_pv_costs"), words.header("incremental_pv_benefits")
+    png = charts.present_values(names, costs, benefits, legend)
+    description = "; ".join(f"{n}: {legend[0]} {pounds(c)}, {legend[1]} {pounds(b)}"
                             for n, c, b in zip(names, costs, benefits))
-    return Figure(f"{caption} (present values, real prices)", png, f"Bar chart. {description}.")
+    return Figure(f"{words.pv_chart} (present values, real prices)", png, f"Bar chart. {description}.")
 
 
 def _cumulative_figure(inputs: Inputs, pairs: Sequence[tuple[Option, OptionResult]], caption: str) -> Figure:
@@ -673,7 +674,7 @@ def _net_impact_table(inputs: Inputs, result: Affordability, words) -> Table:
         lowest = float(running.min()) if len(running) else 0.0
         rows.append((_option_name(option.id, option.name), pounds(float(impact.sum())), pounds(min(lowest, 0.0))))
     return Table("Net impact on income and expenditure against doing nothing, cash, over the appraisal period",
-                 ("Option", words.header("net_impact_vs_do_nothing"), "Lowest cumulative position"), tuple(rows),
+                 (words.header("id"), words.header("net_impact_vs_do_nothing"), "Lowest cumulative position"), tuple(rows),
                  (False, True, True), (2.2, 1.2, 1.2))
 
 
@@ -739,7 +740,7 @@ def timeline(inputs: Inputs) -> Section:
     table = template.table("timeline.milestones")
     if plan.milestones:
         milestones: list[Block] = [_rows_table(inputs, "timeline.milestones", plan.milestones,
-                                               ("name", "owner", "due", "measure", "status"), "Milestones",
+                                               ("name", "owner", "due", "measure", "status"), table.heading or table.name,
                                                "milestones", (2.4, 1.5, 0.9, 2.4, 0.9))]
         gantt = _gantt(inputs)
         milestones += [gantt] if gantt else [missing("No milestone has a due date, so there is no chart.")]
@@ -749,7 +750,7 @@ def timeline(inputs: Inputs) -> Section:
     measures = (_bullets(plan.slippage_measures, "measures") if any(map(_filled, plan.slippage_measures))
                 else [missing("No slippage measures have been entered.")])
     return Section("Timeline and milestones", tuple(blocks), (
-        Section(table.heading or "Milestones", tuple(milestones)),
+        Section(table.heading or table.name, tuple(milestones)),
         Section(slippage.heading or "Slippage", tuple(measures))))
 
 
@@ -766,7 +767,8 @@ def _gantt(inputs: Inputs) -> Figure | None:
                                milestone.status))  # type: ignore[arg-type]
         begins = milestone.due  # type: ignore[assignment]
     labels = inputs.template.lists["milestone_status"]
-    png = charts.gantt(bars, plan.start, plan.finish, labels)
+    png = charts.gantt(bars, plan.start, plan.finish, labels,
+                      tuple(inputs.template.field(f"timeline.{end}").label for end in ("start", "finish")))
     more = (f" The first {MAX_GANTT_ROWS} of {len(dated):,} milestones by due date are drawn."
             if len(dated) > MAX_GANTT_ROWS else "")
     description = "; ".join(f"{b.name} due {day(b.due)}" for b in bars[:12])
@@ -778,7 +780,7 @@ def _gantt(inputs: Inputs) -> Figure | None:
 def evaluation(inputs: Inputs) -> Section:
     """What will be evaluated, how, when, with what resources and by whom."""
     items = inputs.case.evaluation
-    title = "Evaluation"
+    title = inputs.template.sheet_of(inputs.template.table("evaluation").name).heading or "Evaluation plan"
     if not items:
         return Section(title, (missing("No evaluation plan has been entered."),))
     blocks: list[Block] = [text("What will be evaluated, when and how, the resources it needs and who owns it; "
@@ -859,7 +861,7 @@ def conclusions(inputs: Inputs) -> Section:
     rollout = template.table("conclusions.rollout")
     ordered = sorted(c.rollout, key=lambda step: (step.priority is None, step.priority or 0))
     subsections = (
-        Section(recommendations.heading or "Recommendations", tuple(
+        Section(recommendations.heading or recommendations.name, tuple(
             _bullets(c.recommendations, "recommendations", numbered=True) if any(map(_filled, c.recommendations))
             else [missing("No recommendations have been entered.")])),
         Section(template.field("conclusions.cohort_source").label, tuple(
@@ -912,11 +914,12 @@ def assumptions_appendix(inputs: Inputs) -> Section:
                  (False, False, True, True), (2.4, 1.6, 1, 1),
                  f"Source: {guidance.source} (verified: {_verified(guidance.verified)}).")
     pay_rows = []
+    band_header = template.table("posts").header("band")
     for scales in reference.agenda_for_change().pay_scales:
         for band, points in scales.bands.items():
-            pay_rows.append((scales.period, f"Band {band}", pounds(points.entry), pounds(points.intermediate),
+            pay_rows.append((scales.period, f"{band_header} {band}", pounds(points.entry), pounds(points.intermediate),
                              pounds(points.top)))
-    pay = Table("Agenda for Change annual pay points, England", ("Pay year", "Band", "Entry", "Intermediate", "Top"),
+    pay = Table("Agenda for Change annual pay points, England", ("Pay year", band_header, "Entry", "Intermediate", "Top"),
                 tuple(pay_rows), (False, False, True, True, True), (1, 1, 1, 1, 1),
                 "Full-time (37.5 hours a week), before high cost area supplements. A blank cell: the band has no "
                 "such point.")
@@ -953,7 +956,7 @@ def _sources_table() -> Table:
                  " ".join(levy.source.split()), levy.url or "", _verified(levy.verified)))
     rows.append((f"Agency price cap: national pay rate plus {percent(cap.uplift_over_national_rate)}",
                  " ".join(cap.source.split()), cap.url or "", _verified(cap.verified)))
-    return Table("Reference data and its sources", ("Figure", "Source", "Where published", "Verified"), tuple(rows),
+    return Table("Reference data and its sources", ("Figure", "Source document", "Where published", "Verified"), tuple(rows),
                  (), (1.6, 2.4, 1.6, 0.6))
 
 

@@ -103,15 +103,16 @@ def cumulative(series: Sequence[tuple[str, Sequence[float]]], years: Sequence[st
     return _draw(3.4 + 0.22 * len(series), paint)
 
 
-def present_values(names: Sequence[str], costs: Sequence[float], benefits: Sequence[float]) -> bytes:
+def present_values(names: Sequence[str], costs: Sequence[float], benefits: Sequence[float],
+                   legend: tuple[str, str]) -> bytes:
     """Paired horizontal bars of each option's incremental PV costs (hatched) and benefits (grey) against doing
-    nothing: an option's own totals would show mostly the spending it shares with doing nothing."""
+    nothing, named in the legend: an option's own totals would show mostly what it shares with doing nothing."""
     def paint(axes: Axes) -> None:
         rows = range(len(names))
         axes.barh([r - 0.2 for r in rows], costs, height=0.38, color="white", edgecolor="black", hatch="///",
-                  label="Incremental PV costs")
+                  label=legend[0])
         axes.barh([r + 0.2 for r in rows], benefits, height=0.38, color="#8c8c8c", edgecolor="black",
-                  label="Incremental PV benefits and savings")
+                  label=legend[1])
         axes.set_yticks(list(rows), labels=[label(n) for n in names])
         axes.invert_yaxis()
         axes.axvline(0, color="black", linewidth=0.8)
@@ -165,7 +166,8 @@ _STATUS_MARKS = {  # marker, fill: told apart by shape and fill, not colour
 }
 
 
-def gantt(bars: Sequence[Bar], start: dt.date | None, finish: dt.date | None, status_labels: dict[str, str]) -> bytes:
+def gantt(bars: Sequence[Bar], start: dt.date | None, finish: dt.date | None, status_labels: dict[str, str],
+          ends: tuple[str, str]) -> bytes:
     """A Gantt chart of the milestones against financial years, the project's start and finish marked."""
     first = min([b.begins for b in bars] + ([start] if start else []))
     last = max([b.due for b in bars] + ([finish] if finish else []))
@@ -182,7 +184,7 @@ def gantt(bars: Sequence[Bar], start: dt.date | None, finish: dt.date | None, st
                       markeredgecolor="black", linestyle="none",
                       label=None if key in shown else label(status_labels.get(key, "Status not entered")))
             shown.add(key)
-        for day, word, side in ((start, "Start", "left"), (finish, "Finish", "right")):
+        for day, word, side in ((start, ends[0], "left"), (finish, ends[1], "right")):
             if day:
                 axes.axvline(day.toordinal(), color="black", linestyle="--", linewidth=0.9)
                 axes.text(day.toordinal() + (6 if side == "left" else -6), -0.95, f"{word} {day:%d %b %Y}", ha=side,

@@ -7,10 +7,11 @@ in its docstring, in three fixed parts::
     Why a reviewer cares: ...
     How to fix: ...
 
-A rule receives the `Review` and a `Report` maker bound to the rule, and yields findings. Rules
-never raise: `run_rules` turns any exception escaping a rule into an XC000 finding, so one bug
-never hides the other findings. One module per section of the business case (rules/risks.py
-holds XC4xx, ...), so "where is XC401 checked" is answered by the file name.
+A rule receives the `Review` and a `FindingMaker` bound to the rule (it fills in the rule's code,
+severity and section and the value's cell), and yields findings. Rules never raise: `run_rules`
+turns any exception escaping a rule into an XC000 finding, so one bug never hides the other findings.
+One module per section of the business case (rules/risks.py holds XC4xx, ...), so "where is XC401
+checked" is answered by the file name.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ DOC_PARTS = ("What it checks", "Why a reviewer cares", "How to fix")
 INTERNAL_ERROR = "XC000"
 _CODE = re.compile(r"^XC\d{3}$")
 
-CheckFunction = Callable[[Review, "Report"], Iterable[Finding]]
+CheckFunction = Callable[[Review, "FindingMaker"], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Rule:
         return self.part("What it checks")
 
 
-class Report:
+class FindingMaker:
     """Makes the findings of one rule: fills in its code, severity and section, and the cell of a value."""
 
     def __init__(self, rule: Rule, review: Review) -> None:
@@ -201,7 +202,7 @@ def run_rules(review: Review, select: Iterable[str] | None = None,
         if not selected(r.code, select, ignore):
             continue
         try:
-            findings.extend(list(r.check(review, Report(r, review))))
+            findings.extend(list(r.check(review, FindingMaker(r, review))))
         except Exception as exc:  # a bug in one rule must not stop the others
             findings.append(Finding(INTERNAL_ERROR, "error", f"rule {r.code} ({r.name}) failed while checking "
                                     f"this file ({type(exc).__name__}: {exc}); please report this to the xlcase "

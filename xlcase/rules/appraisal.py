@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from xlcase.findings import Finding
 from xlcase.formats import pounds
 from xlcase.review import Review
-from xlcase.rules import Report, rule
+from xlcase.rules import FindingMaker, rule
 from xlcase.text import listed, shown_id
 
 
@@ -23,7 +23,7 @@ def _preferred(review: Review):
 
 
 @rule("XC701", "stale-formula-result", "error", "appraisal")
-def stale_formula_result(review: Review, report: Report) -> Iterator[Finding]:
+def stale_formula_result(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every result saved in the Results and Sensitivity tables agrees with what xlcase
     computes from the workbook's inputs, and no result formula has been replaced by a typed number.
 
@@ -49,7 +49,7 @@ def _rate(value: float) -> str:
 
 
 @rule("XC702", "switching-values", "info", "appraisal")
-def switching_values(review: Review, report: Report) -> Iterator[Finding]:
+def switching_values(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: reports the preferred option's switching values: by how much its costs may rise,
     or its benefits fall, before it is no better than doing nothing.
 
@@ -70,12 +70,12 @@ def switching_values(review: Review, report: Report) -> Iterator[Finding]:
     if option.npv_vs_do_nothing < 0:
         message = (f"preferred option {named} is worse than doing nothing (NPV against doing nothing "
                    f"{pounds(option.npv_vs_do_nothing)}): it has no positive switching values")
-    yield report(message, where=review.table_row_cell("Results", option.id or "", "Cost switching value", index),
+    yield finding(message, where=review.results_cell(option.id or "", "cost_switching_value", index),
                  value=option.cost_switching_value)
 
 
 @rule("XC703", "sensitivity", "info", "appraisal")
-def sensitivity(review: Review, report: Report) -> Iterator[Finding]:
+def sensitivity(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: reports the preferred option's NPV against doing nothing under each sensitivity
     scenario (costs up, benefits down or delayed, other discount rates), and whether any makes it negative.
 
@@ -97,12 +97,12 @@ def sensitivity(review: Review, report: Report) -> Iterator[Finding]:
     verdict = (f"it turns negative under: {', '.join(negative)}" if negative
                else "it stays positive under every scenario" if option.npv_vs_do_nothing >= 0 else "")
     message = f"sensitivity of preferred option {shown_id(option.id)} (NPV against doing nothing): {shown}"
-    yield report(message + (f"; {verdict}" if verdict else ""),
-                 where=review.table_row_cell("Sensitivity", option.id or "", "Base case", index), value=option.id)
+    yield finding(message + (f"; {verdict}" if verdict else ""),
+                 where=review.sensitivity_cell(option.id or "", index), value=option.id)
 
 
 @rule("XC704", "optimism-bias-outside-bounds", "warning", "appraisal")
-def optimism_bias_outside_bounds(review: Review, report: Report) -> Iterator[Finding]:
+def optimism_bias_outside_bounds(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: each option's optimism bias (its own on the Options sheet, else the default on the
     Inputs sheet; doing nothing only when it has its own) lies within the Green Book supplementary
     guidance's lower and upper bounds for the case's project type (the table on the Inputs sheet).
@@ -145,10 +145,10 @@ def optimism_bias_outside_bounds(review: Review, report: Report) -> Iterator[Fin
             continue
         outside = verdict(effective_optimism_bias(case, i))
         if outside:
-            yield report(f"option {shown_id(option.id)}'s own optimism bias {_rate(option.optimism_bias)} is {outside}: "
+            yield finding(f"option {shown_id(option.id)}'s own optimism bias {_rate(option.optimism_bias)} is {outside}: "
                          f"{basis}", "options", i, "optimism_bias", value=option.optimism_bias)
     default = case.assumptions.optimism_bias
     outside = verdict(default)
     if on_default and outside:
-        yield report(f"the default optimism bias {_rate(default)}, used by option(s) {listed(on_default)}, is "
+        yield finding(f"the default optimism bias {_rate(default)}, used by option(s) {listed(on_default)}, is "
                      f"{outside}: {basis}", "assumptions", "optimism_bias", value=default)

@@ -13,7 +13,7 @@ from xlcase.financial import CASH_RELEASING
 from xlcase.findings import Finding
 from xlcase.formats import pounds
 from xlcase.review import Review
-from xlcase.rules import Report, rule
+from xlcase.rules import FindingMaker, rule
 from xlcase.text import clip, financial_year, id_key, ids_by_key, listed, shown_id
 
 BENEFIT_PARTS = {"beneficiary": "beneficiary", "category": "class", "measure": "measure"}
@@ -34,7 +34,7 @@ def _what(key: str, i: int, line) -> str:
 
 
 @rule("XC601", "line-for-unknown-option", "error", "costs")
-def unknown_option(review: Review, report: Report) -> Iterator[Finding]:
+def unknown_option(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every cost and benefit line names, in its Option column, the ID of an option on the
     Options sheet.
 
@@ -60,11 +60,11 @@ def unknown_option(review: Review, report: Report) -> Iterator[Finding]:
             message = (f"{what} is for option {named}, which is option {shown_id(real)} but for invisible, "
                        "look-alike or extra space characters: neither the workbook's formulas nor xlcase count it "
                        "for any option; type the ID exactly as on the Options sheet")
-        yield report(message, key, i, "option", value=line.option, section=section)
+        yield finding(message, key, i, "option", value=line.option, section=section)
 
 
 @rule("XC602", "negative-amount", "warning", "costs")
-def negative_amount(review: Review, report: Report) -> Iterator[Finding]:
+def negative_amount(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: no cost or benefit amount is negative.
 
     Why a reviewer cares: a negative cost is usually a saving entered in the wrong place (it belongs on the
@@ -75,13 +75,13 @@ def negative_amount(review: Review, report: Report) -> Iterator[Finding]:
     for key, section, i, line in _lines(review):
         for t, amount in enumerate(line.amounts):
             if amount < 0:
-                yield report(f"{_what(key, i, line)} has a negative amount in year {t} ({pounds(amount)}); enter "
+                yield finding(f"{_what(key, i, line)} has a negative amount in year {t} ({pounds(amount)}); enter "
                              f"{'savings as benefits' if key == 'costs' else 'costs as costs'}, as positive amounts",
                              key, i, "amounts", t, value=amount, section=section)
 
 
 @rule("XC603", "amount-beyond-period", "warning", "costs")
-def beyond_period(review: Review, report: Report) -> Iterator[Finding]:
+def beyond_period(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: no cost or benefit amount is entered for a year after the appraisal period
     (the "Appraisal period (years)" input on the Inputs sheet).
 
@@ -94,14 +94,14 @@ def beyond_period(review: Review, report: Report) -> Iterator[Finding]:
     for key, section, i, line in _lines(review):
         for t, amount in enumerate(line.amounts):
             if t >= years and amount != 0:
-                yield report(f"{_what(key, i, line)} has {pounds(amount)} in year {t}, after the {years}-year appraisal "
+                yield finding(f"{_what(key, i, line)} has {pounds(amount)} in year {t}, after the {years}-year appraisal "
                              f"period (years 0 to {years - 1}); it is left out of the appraisal",
                              key, i, "amounts", t, value=amount, section=section)
 
 
 @rule("XC604", "benefit-incomplete", "error", "benefits",
       covers=tuple(f"benefits[].{k}" for k in BENEFIT_PARTS))
-def benefit_incomplete(review: Review, report: Report) -> Iterator[Finding]:
+def benefit_incomplete(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every benefit line says who benefits (trust, department, patients, service users,
     staff), its class (cash-releasing, non-cash-releasing, societal, unmonetisable) and how it is measured.
 
@@ -114,12 +114,12 @@ def benefit_incomplete(review: Review, report: Report) -> Iterator[Finding]:
     for i, line in enumerate(review.case.benefits):
         for key, label in BENEFIT_PARTS.items():
             if not filled(getattr(line, key)) and not review.reported("benefits", i, key):
-                yield report(f"{_what('benefits', i, line)} has no {label}", "benefits", i, key,
+                yield finding(f"{_what('benefits', i, line)} has no {label}", "benefits", i, key,
                              value=line.description)
 
 
 @rule("XC605", "monetised-benefit-without-amounts", "info", "benefits")
-def monetised_without_amounts(review: Review, report: Report) -> Iterator[Finding]:
+def monetised_without_amounts(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: a benefit classed as cash-releasing, non-cash-releasing or societal has an amount
     in at least one year.
 
@@ -131,12 +131,12 @@ def monetised_without_amounts(review: Review, report: Report) -> Iterator[Findin
     for i, line in enumerate(review.case.benefits):
         if line.category and line.category != "unmonetisable" and not any(line.amounts):
             label = review.template.label("benefit_class", line.category)
-            yield report(f"{_what('benefits', i, line)} is classed {label} but has no amounts: value it by year "
+            yield finding(f"{_what('benefits', i, line)} is classed {label} but has no amounts: value it by year "
                          "or class it as Unmonetisable", "benefits", i, "category", value=label)
 
 
 @rule("XC606", "cash-releasing-without-budget-line", "warning", "benefits")
-def cash_releasing_without_budget_line(review: Review, report: Report) -> Iterator[Finding]:
+def cash_releasing_without_budget_line(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every cash-releasing benefit with an amount names, in "Budget line", the budget it
     releases (a cost centre or ledger line).
 
@@ -148,7 +148,7 @@ def cash_releasing_without_budget_line(review: Review, report: Report) -> Iterat
     """
     for i, line in enumerate(review.case.benefits):
         if line.category == CASH_RELEASING and any(line.amounts) and not filled(line.budget_line):
-            yield report(f"{_what('benefits', i, line)} is cash-releasing ({pounds(sum(line.amounts))} in all) but "
+            yield finding(f"{_what('benefits', i, line)} is cash-releasing ({pounds(sum(line.amounts))} in all) but "
                          "names no budget line: say which budget (cost centre) releases the cash",
                          "benefits", i, "budget_line", value=line.description)
 
@@ -176,7 +176,7 @@ def saving_words(text: str | None) -> frozenset[str]:
 
 
 @rule("XC607", "saving-counted-twice", "warning", "benefits")
-def saving_counted_twice(review: Review, report: Report) -> Iterator[Finding]:
+def saving_counted_twice(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: no option claims a cash-releasing benefit for a spend (agency, bank, overtime, locum,
     vacancies, turnover, sickness, recruitment, premium rates) in a year in which its own cost lines naming
     that spend are already below doing nothing's. A benefit and a cost line are about the same spend when
@@ -222,7 +222,7 @@ def saving_counted_twice(review: Review, report: Report) -> Iterator[Finding]:
             first = int(both[0])
             shown_years = listed([f"{t} ({financial_year(case.assumptions.base_year + t)})" for t in both], 5)
             k = dn_line[word]
-            yield report(f"{_what('benefits', i, line)} claims {pounds(claimed[both].sum())} of cash-releasing {word} "
+            yield finding(f"{_what('benefits', i, line)} claims {pounds(claimed[both].sum())} of cash-releasing {word} "
                          f"savings in year(s) {shown_years}, while option {shown_id(line.option)}'s cost lines naming "
                          f"{word} are {pounds(below[both].sum())} below doing nothing's in those years (do nothing's "
                          f"{_what('costs', k, case.costs[k])}): the {word} saving looks counted twice, as a lower cost "

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from xlcase.completeness import filled
 from xlcase.findings import Finding
 from xlcase.review import Review
-from xlcase.rules import Report, rule
+from xlcase.rules import FindingMaker, rule
 from xlcase.search import Automaton
 from xlcase.text import id_key, shown, shown_id
 
@@ -81,7 +81,7 @@ def aims_covered(aims: Sequence[tuple[str | None, str | None]], evaluated: Seque
 
 
 @rule("XC901", "aim-not-evaluated", "warning", "evaluation")
-def aim_not_evaluated(review: Review, report: Report) -> Iterator[Finding]:
+def aim_not_evaluated(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every aim is covered by the evaluation: some evaluation line's What or Measure
     names the aim's ID as a word (e.g. "A1 career pathway") or contains the aim's whole text, ignoring case,
     invisible characters and look-alike forms.
@@ -105,12 +105,12 @@ def aim_not_evaluated(review: Review, report: Report) -> Iterator[Finding]:
         elif coverage.evaluation_clipped:
             caveat = f" (only the first {SEARCHED_LIMIT:,} characters of the evaluation were searched)"
         named = shown_id(aim.id) if aim.id else shown(aim.text)
-        yield report(f"aim {named} is not covered by the evaluation: no evaluation line names it{caveat}",
+        yield finding(f"aim {named} is not covered by the evaluation: no evaluation line names it{caveat}",
                      "aims", i, "id", value=aim.id or aim.text)
 
 
 @rule("XC902", "no-recommendations", "error", "conclusions", covers=("conclusions.recommendations[]",))
-def no_recommendations(review: Review, report: Report) -> Iterator[Finding]:
+def no_recommendations(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: the conclusions make at least one recommendation.
 
     Why a reviewer cares: the panel is asked to decide; the recommendations say what it is asked to approve.
@@ -118,12 +118,12 @@ def no_recommendations(review: Review, report: Report) -> Iterator[Finding]:
     How to fix: add the recommendations on the Conclusions sheet (e.g. "Approve option O2").
     """
     if not review.case.conclusions.recommendations:
-        yield report("there are no recommendations: say what the panel is asked to approve",
+        yield finding("there are no recommendations: say what the panel is asked to approve",
                      "conclusions", "recommendations")
 
 
 @rule("XC903", "no-rollout-plan", "error", "conclusions", covers=("conclusions.rollout[]",))
-def no_rollout_plan(review: Review, report: Report) -> Iterator[Finding]:
+def no_rollout_plan(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: the conclusions include a roll-out plan with at least one area.
 
     Why a reviewer cares: the guidance recommends a roll-out plan that targets the areas of greatest need
@@ -132,11 +132,11 @@ def no_rollout_plan(review: Review, report: Report) -> Iterator[Finding]:
     How to fix: list the areas in the Roll-out table with their priority (1 = greatest need) and start date.
     """
     if not review.case.conclusions.rollout:
-        yield report("there is no roll-out plan: list the areas, greatest need first", "conclusions", "rollout")
+        yield finding("there is no roll-out plan: list the areas, greatest need first", "conclusions", "rollout")
 
 
 @rule("XC904", "no-cohort-source", "error", "conclusions", covers=("conclusions.cohort_source",))
-def no_cohort_source(review: Review, report: Report) -> Iterator[Finding]:
+def no_cohort_source(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: the conclusions say where the student cohort comes from.
 
     Why a reviewer cares: taking too many trainees from one band or area creates vacancies there; the
@@ -145,5 +145,5 @@ def no_cohort_source(review: Review, report: Report) -> Iterator[Finding]:
     How to fix: fill "Where the student cohort comes from" on the Conclusions sheet.
     """
     if not filled(review.case.conclusions.cohort_source) and not review.reported("conclusions", "cohort_source"):
-        yield report("the conclusions do not say where the student cohort comes from", "conclusions",
+        yield finding("the conclusions do not say where the student cohort comes from", "conclusions",
                      "cohort_source")

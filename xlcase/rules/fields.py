@@ -8,13 +8,13 @@ from xlcase.completeness import filled
 from xlcase.findings import Finding
 from xlcase.model import value_at
 from xlcase.review import Review
-from xlcase.rules import Report, covered_paths, rule
+from xlcase.rules import FindingMaker, covered_paths, rule
 from xlcase.rules.file import passed_through
 
 
 
 @rule("XC101", "required-empty", "error", "file")
-def required_empty(review: Review, report: Report) -> Iterator[Finding]:
+def required_empty(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every required input cell is filled, every required table has at least one row,
     and every row present has each required column filled.
 
@@ -35,7 +35,7 @@ def required_empty(review: Review, report: Report) -> Iterator[Finding]:
                 path = tuple(f.key.split("."))
                 if review.reported(*path):
                     continue
-                yield report(f"{f.label} is required but empty", *path, section=sheet.section or "file")
+                yield finding(f"{f.label} is required but empty", *path, section=sheet.section or "file")
             table = block.table
             if table is None:
                 continue
@@ -43,7 +43,7 @@ def required_empty(review: Review, report: Report) -> Iterator[Finding]:
             items = list(value_at(case, table.key))
             if not items:
                 if table.required and f"{table.key}[]" not in covered:
-                    yield report(f"the {table.name} table is required but has no rows", *path,
+                    yield finding(f"the {table.name} table is required but has no rows", *path,
                                  section=table.section)
                 continue
             for column in table.inputs:
@@ -54,12 +54,12 @@ def required_empty(review: Review, report: Report) -> Iterator[Finding]:
                         continue
                     if review.reported(*path, i, column.key):
                         continue
-                    yield report(f"{column.header} is required but empty in row {i + 1} of the {table.name} "
+                    yield finding(f"{column.header} is required but empty in row {i + 1} of the {table.name} "
                                  "table", *path, i, column.key, section=table.section)
 
 
 @rule("XC102", "wrong-type", "error", "file")
-def wrong_type(review: Review, report: Report) -> Iterator[Finding]:
+def wrong_type(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: each value has the type its cell asks for: a number in a money cell, a date in a
     date cell, a choice from the drop-down list, a score from 1 to 5.
 
@@ -72,7 +72,7 @@ def wrong_type(review: Review, report: Report) -> Iterator[Finding]:
 
 
 @rule("XC103", "number-as-text", "warning", "file")
-def number_as_text(review: Review, report: Report) -> Iterator[Finding]:
+def number_as_text(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: numbers and dates are stored as numbers and dates, not as text ("£1,234",
     "01/04/2027" typed into a text-formatted cell).
 
@@ -85,7 +85,7 @@ def number_as_text(review: Review, report: Report) -> Iterator[Finding]:
 
 
 @rule("XC104", "error-value", "error", "file")
-def error_value(review: Review, report: Report) -> Iterator[Finding]:
+def error_value(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: no input cell holds an error value (#REF!, #VALUE!, #N/A, #DIV/0!, ...).
 
     Why a reviewer cares: the value is unknown, and an error spreads to every total that uses it.
@@ -96,7 +96,7 @@ def error_value(review: Review, report: Report) -> Iterator[Finding]:
 
 
 @rule("XC105", "formula-without-result", "warning", "file")
-def formula_without_result(review: Review, report: Report) -> Iterator[Finding]:
+def formula_without_result(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: a formula typed into an input cell has a saved result that can be read.
 
     Why a reviewer cares: without a saved result the value is unknown to the review.

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from xlcase.findings import Finding
 from xlcase.review import Review
-from xlcase.rules import Report, rule
+from xlcase.rules import FindingMaker, rule
 from xlcase.template import available_templates
 from xlcase.text import listed, shown, shown_id
 
@@ -17,7 +17,7 @@ def passed_through(review: Review, code: str) -> Iterator[Finding]:
 
 
 @rule("XC000", "internal-error", "error", "file")
-def internal_error(review: Review, report: Report) -> Iterator[Finding]:
+def internal_error(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: nothing by itself; a rule that failed while checking the file, or a workbook whose
     values the reader could not make into a business case, is reported under this code instead of stopping
     the validation.
@@ -31,7 +31,7 @@ def internal_error(review: Review, report: Report) -> Iterator[Finding]:
 
 
 @rule("XC001", "unreadable-file", "error", "file")
-def unreadable_file(review: Review, report: Report) -> Iterator[Finding]:
+def unreadable_file(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: the file can be opened as an .xlsx workbook (not a zip, encrypted, damaged,
     too large, or hostile XML all fail).
 
@@ -43,7 +43,7 @@ def unreadable_file(review: Review, report: Report) -> Iterator[Finding]:
 
 
 @rule("XC002", "unknown-template", "error", "file")
-def unknown_template(review: Review, report: Report) -> Iterator[Finding]:
+def unknown_template(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: the workbook records that it was made from an installed xlcase template, and
     from the installed version of it (another version of a known template is a warning).
 
@@ -58,14 +58,14 @@ def unknown_template(review: Review, report: Report) -> Iterator[Finding]:
     name, version = review.template_name, review.template_version
     installed = {t.name: t.version for t in available_templates()}
     if name is None:
-        yield report("the workbook does not say which xlcase template it was made from: it may not be an "
+        yield finding("the workbook does not say which xlcase template it was made from: it may not be an "
                      "xlcase business case, so values may be missing or read from the wrong cells")
     elif name not in installed:
-        yield report(f"the workbook was made from the template {shown(name)}, which is not installed (installed: "
+        yield finding(f"the workbook was made from the template {shown(name)}, which is not installed (installed: "
                      f"{', '.join(sorted(installed))}); it was read as {review.template.name!r}", value=name)
     elif version != installed[name]:
         differences = listed(structural_differences(review), sep="; ") or "no table, column or named cell differs"
-        yield report(f"the workbook was made from version {shown_id(version) if version else '(none)'} of the "
+        yield finding(f"the workbook was made from version {shown_id(version) if version else '(none)'} of the "
                      f"template {name!r}; the installed version is {installed[name]}, so some values may be read "
                      f"differently (what differs: {differences})", value=version, severity="warning")
 
@@ -88,7 +88,7 @@ def structural_differences(review: Review) -> list[str]:
 
 
 @rule("XC003", "missing-table-or-cell", "error", "file")
-def missing_table_or_cell(review: Review, report: Report) -> Iterator[Finding]:
+def missing_table_or_cell(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every table, column and named input cell of the template is still in the workbook.
 
     Why a reviewer cares: a deleted or renamed table or input cell means its values cannot be read, so
@@ -101,7 +101,7 @@ def missing_table_or_cell(review: Review, report: Report) -> Iterator[Finding]:
 
 
 @rule("XC004", "merged-cells-in-table", "warning", "file")
-def merged_cells(review: Review, report: Report) -> Iterator[Finding]:
+def merged_cells(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: no cells are merged across a data table.
 
     Why a reviewer cares: only the first cell of a merged range holds a value, so the others read as
@@ -113,7 +113,7 @@ def merged_cells(review: Review, report: Report) -> Iterator[Finding]:
 
 
 @rule("XC005", "macros-or-external-links", "warning", "file")
-def macros_or_links(review: Review, report: Report) -> Iterator[Finding]:
+def macros_or_links(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: the workbook holds no macros and no links to other workbooks.
 
     Why a reviewer cares: macros are never run or kept by xlcase, and a linked value is whatever was
@@ -126,11 +126,11 @@ def macros_or_links(review: Review, report: Report) -> Iterator[Finding]:
     if package is None:
         return
     for warning in package.warnings:
-        yield report(f"{warning}", value=None)
+        yield finding(f"{warning}", value=None)
 
 
 @rule("XC006", "table-rows-limited", "warning", "file")
-def table_rows_limited(review: Review, report: Report) -> Iterator[Finding]:
+def table_rows_limited(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: no data table holds more rows than xlcase reads (20,000 rows with values, twice the
     largest real cases).
 
@@ -144,7 +144,7 @@ def table_rows_limited(review: Review, report: Report) -> Iterator[Finding]:
 
 
 @rule("XC007", "part-not-read", "warning", "file")
-def part_not_read(review: Review, report: Report) -> Iterator[Finding]:
+def part_not_read(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every sheet, table and part the workbook names could be read (a veryHidden legacy
     sheet without a part, a relationship to a part that is missing, a part named twice, merged ranges or
     relationships past xlcase's limits are not).
@@ -159,7 +159,7 @@ def part_not_read(review: Review, report: Report) -> Iterator[Finding]:
 
 
 @rule("XC008", "over-budget", "error", "file")
-def over_budget(review: Review, report: Report) -> Iterator[Finding]:
+def over_budget(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: in a batch (`xlcase validate` of several files, `xlcase collect`), each file is read
     and checked within its budget: 60 seconds and 2 GB of memory unless `--timeout` and `--max-memory` say
     otherwise.

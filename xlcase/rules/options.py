@@ -8,7 +8,7 @@ from xlcase.completeness import filled
 from xlcase.findings import Finding
 from xlcase.formats import pounds
 from xlcase.review import Review
-from xlcase.rules import Report, rule
+from xlcase.rules import FindingMaker, rule
 from xlcase.text import clip, hides_a_difference, listed, repeats, shown_id
 
 NPV_TOLERANCE = 0.5  # pounds: a difference smaller than this is rounding, not a better option
@@ -22,7 +22,7 @@ def _name(option, index: int) -> str:
 
 
 @rule("XC201", "no-do-nothing", "error", "options")
-def no_do_nothing(review: Review, report: Report) -> Iterator[Finding]:
+def no_do_nothing(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: one option is marked "Do nothing" (business as usual).
 
     Why a reviewer cares: the guidance says doing nothing must always be considered, and every option's
@@ -31,12 +31,12 @@ def no_do_nothing(review: Review, report: Report) -> Iterator[Finding]:
     How to fix: add a "Do nothing" option (or mark the existing one) with Do nothing = Yes.
     """
     if review.case.do_nothing_option() is None:
-        yield report("no option is marked Do nothing: the consequences of doing nothing must always be "
+        yield finding("no option is marked Do nothing: the consequences of doing nothing must always be "
                      "appraised, and the other options are compared with it", "options")
 
 
 @rule("XC202", "not-one-preferred", "error", "options")
-def not_one_preferred(review: Review, report: Report) -> Iterator[Finding]:
+def not_one_preferred(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: exactly one option is marked Preferred.
 
     Why a reviewer cares: the case asks the panel to approve one option; with none or several the
@@ -47,16 +47,16 @@ def not_one_preferred(review: Review, report: Report) -> Iterator[Finding]:
     options = review.case.options
     preferred = [i for i, o in enumerate(options) if o.preferred]
     if not preferred:
-        yield report("no option is marked Preferred: mark the one option the case recommends", "options")
+        yield finding("no option is marked Preferred: mark the one option the case recommends", "options")
     elif len(preferred) > 1:
         names = listed([_name(options[i], i) for i in preferred])
         for i in preferred:
-            yield report(f"{len(preferred)} options are marked Preferred ({names}); mark only one",
+            yield finding(f"{len(preferred)} options are marked Preferred ({names}); mark only one",
                          "options", i, "preferred", value=_name(options[i], i))
 
 
 @rule("XC203", "no-reason-ruled-out", "error", "options")
-def no_reason_ruled_out(review: Review, report: Report) -> Iterator[Finding]:
+def no_reason_ruled_out(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every option that is not preferred (doing nothing included) says why it was ruled out.
 
     Why a reviewer cares: the guidance asks for the reasons each alternative was ruled out; without them
@@ -66,12 +66,12 @@ def no_reason_ruled_out(review: Review, report: Report) -> Iterator[Finding]:
     """
     for i, option in enumerate(review.case.options):
         if not option.preferred and not filled(option.reason_rejected):
-            yield report(f"option {_name(option, i)} is not preferred but gives no reason for being ruled out",
+            yield finding(f"option {_name(option, i)} is not preferred but gives no reason for being ruled out",
                          "options", i, "reason_rejected", value=_name(option, i))
 
 
 @rule("XC204", "preferred-not-best-unjustified", "error", "options")
-def preferred_not_best(review: Review, report: Report) -> Iterator[Finding]:
+def preferred_not_best(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: the preferred option has the best NPV against doing nothing, or, if another option
     scores better, "Why preferred" explains the choice.
 
@@ -90,14 +90,14 @@ def preferred_not_best(review: Review, report: Report) -> Iterator[Finding]:
     best = max(range(len(options)), key=lambda k: appraisal.options[k].npv_vs_do_nothing)
     better = appraisal.options[best].npv_vs_do_nothing
     if better - mine > NPV_TOLERANCE and not filled(options[i].justification):
-        yield report(f"the preferred option {_name(options[i], i)} has an NPV against doing nothing of "
+        yield finding(f"the preferred option {_name(options[i], i)} has an NPV against doing nothing of "
                      f"{pounds(mine)}, below option {_name(options[best], best)}'s {pounds(better)}, and "
                      "'Why preferred' does not explain the choice", "options", i, "justification",
                      value=round(mine, 2))
 
 
 @rule("XC205", "duplicate-option-id", "error", "options")
-def duplicate_option_id(review: Review, report: Report) -> Iterator[Finding]:
+def duplicate_option_id(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: no two options share an ID. IDs that differ only in case, in invisible characters
     (a zero-width space) or in look-alike forms (a full-width "Ｏ2") count as the same ID.
 
@@ -114,12 +114,12 @@ def duplicate_option_id(review: Review, report: Report) -> Iterator[Finding]:
         same = (f"is the ID {shown_id(before)} of row {first + 1} of the Options table but for invisible or "
                 "look-alike characters" if hides_a_difference(again, before)
                 else f"is used again (first in row {first + 1} of the Options table)")
-        yield report(f"option ID {shown_id(again)} {same}: cost and benefit lines cannot tell the options apart",
+        yield finding(f"option ID {shown_id(again)} {same}: cost and benefit lines cannot tell the options apart",
                      "options", i, "id", value=again)
 
 
 @rule("XC206", "no-do-minimum", "warning", "options")
-def no_do_minimum(review: Review, report: Report) -> Iterator[Finding]:
+def no_do_minimum(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: one option is marked "Do minimum".
 
     Why a reviewer cares: the Green Book shortlist includes a do-minimum option (the least that meets the
@@ -129,11 +129,11 @@ def no_do_minimum(review: Review, report: Report) -> Iterator[Finding]:
     say in the options' descriptions why none is possible.
     """
     if review.case.options and not any(o.do_minimum for o in review.case.options):
-        yield report("no option is marked Do minimum: the Green Book shortlist includes one", "options")
+        yield finding("no option is marked Do minimum: the Green Book shortlist includes one", "options")
 
 
 @rule("XC207", "too-few-alternatives", "warning", "options")
-def too_few_alternatives(review: Review, report: Report) -> Iterator[Finding]:
+def too_few_alternatives(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: besides doing nothing and the preferred option, at least one other option
     (a do-minimum counts) was appraised.
 
@@ -144,5 +144,5 @@ def too_few_alternatives(review: Review, report: Report) -> Iterator[Finding]:
     """
     others = [o for o in review.case.options if not o.do_nothing and not o.preferred]
     if review.case.options and not others:
-        yield report("apart from doing nothing and the preferred option no other option was appraised: "
+        yield finding("apart from doing nothing and the preferred option no other option was appraised: "
                      "add at least one viable alternative", "options")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from xlcase.completeness import filled
 from xlcase.findings import Finding
 from xlcase.review import Review
-from xlcase.rules import Report, rule
+from xlcase.rules import FindingMaker, rule
 from xlcase.text import hides_a_difference, id_key, ids_by_key, repeats, shown_id
 
 RISK_PARTS = {"likelihood": "likelihood", "impact": "impact", "owner": "owner", "mitigation": "mitigation"}
@@ -19,7 +19,7 @@ def _who(risk, index: int) -> str:
 
 
 @rule("XC401", "risk-not-linked-to-aim", "error", "risks", covers=("risks[].linked_aim",))
-def risk_not_linked(review: Review, report: Report) -> Iterator[Finding]:
+def risk_not_linked(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every risk names, in "Linked aim", the ID of an aim on the Summary sheet, as typed
     there (case aside): a link that differs from the aim's ID by invisible characters or look-alike forms
     is reported with the ID it resembles.
@@ -34,23 +34,23 @@ def risk_not_linked(review: Review, report: Report) -> Iterator[Finding]:
     for i, risk in enumerate(review.case.risks):
         who = _who(risk, i)
         if not filled(risk.linked_aim):
-            yield report(f"risk {who} is not linked to an aim", "risks", i, "linked_aim", value=risk.id)
+            yield finding(f"risk {who} is not linked to an aim", "risks", i, "linked_aim", value=risk.id)
             continue
         if risk.linked_aim.strip().casefold() in typed:
             continue
         real = aims.get(id_key(risk.linked_aim))
         if real is None:
-            yield report(f"risk {who} is linked to aim {shown_id(risk.linked_aim)}, which is not one of the aims",
+            yield finding(f"risk {who} is linked to aim {shown_id(risk.linked_aim)}, which is not one of the aims",
                          "risks", i, "linked_aim", value=risk.linked_aim)
         else:
-            yield report(f"risk {who} is linked to aim {shown_id(risk.linked_aim)}, which is aim {shown_id(real)} but "
+            yield finding(f"risk {who} is linked to aim {shown_id(risk.linked_aim)}, which is aim {shown_id(real)} but "
                          "for invisible or look-alike characters: type the aim's ID exactly (the Checks sheet counts "
                          "the risk as not linked)", "risks", i, "linked_aim", value=risk.linked_aim)
 
 
 @rule("XC402", "risk-incomplete", "error", "risks",
       covers=tuple(f"risks[].{k}" for k in RISK_PARTS))
-def risk_incomplete(review: Review, report: Report) -> Iterator[Finding]:
+def risk_incomplete(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every risk has a likelihood and an impact (1 to 5), an owner and a mitigation.
 
     Why a reviewer cares: a risk without a score cannot be ranked, and one without an owner and a
@@ -64,11 +64,11 @@ def risk_incomplete(review: Review, report: Report) -> Iterator[Finding]:
             if not filled(getattr(risk, key)):
                 if review.reported("risks", i, key):
                     continue  # the reader already reported the value it could not read
-                yield report(f"risk {who} has no {label}", "risks", i, key, value=risk.id)
+                yield finding(f"risk {who} has no {label}", "risks", i, key, value=risk.id)
 
 
 @rule("XC403", "duplicate-aim-id", "error", "aims")
-def duplicate_aim_id(review: Review, report: Report) -> Iterator[Finding]:
+def duplicate_aim_id(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: no two aims share an ID. IDs that differ only in case, in invisible characters
     (a zero-width space) or in look-alike forms (a full-width "Ａ1") count as the same ID.
 
@@ -83,5 +83,5 @@ def duplicate_aim_id(review: Review, report: Report) -> Iterator[Finding]:
         again, before = aims[i].id or "", aims[first].id or ""
         same = (f"is the ID {shown_id(before)} of aim {first + 1} but for invisible or look-alike characters"
                 if hides_a_difference(again, before) else f"is used again (first by aim {first + 1})")
-        yield report(f"aim ID {shown_id(again)} {same}: risks and evaluation lines cannot tell the aims apart",
+        yield finding(f"aim ID {shown_id(again)} {same}: risks and evaluation lines cannot tell the aims apart",
                      "aims", i, "id", value=again)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from xlcase.completeness import filled
 from xlcase.findings import Finding
 from xlcase.review import Review
-from xlcase.rules import Report, rule
+from xlcase.rules import FindingMaker, rule
 from xlcase.text import clip
 
 # The roles the guidance names, and the words that show each is covered (matched case-insensitively).
@@ -21,7 +21,7 @@ GUIDANCE_ROLES: dict[str, tuple[str, ...]] = {
 
 @rule("XC301", "stakeholder-role-or-accountability", "error", "stakeholders",
       covers=("stakeholders[].role", "stakeholders[].accountable_to"))
-def role_or_accountability(review: Review, report: Report) -> Iterator[Finding]:
+def role_or_accountability(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every stakeholder has a role and says who they are accountable to.
 
     Why a reviewer cares: the guidance asks for each stakeholder's role and who they answer to, so the
@@ -32,14 +32,14 @@ def role_or_accountability(review: Review, report: Report) -> Iterator[Finding]:
     for i, person in enumerate(review.case.stakeholders):
         who = clip(person.name) if person.name else f"row {i + 1}"
         if not filled(person.role):
-            yield report(f"stakeholder {who} has no role", "stakeholders", i, "role", value=person.name)
+            yield finding(f"stakeholder {who} has no role", "stakeholders", i, "role", value=person.name)
         if not filled(person.accountable_to):
-            yield report(f"stakeholder {who} does not say who they are accountable to", "stakeholders", i,
+            yield finding(f"stakeholder {who} does not say who they are accountable to", "stakeholders", i,
                          "accountable_to", value=person.name)
 
 
 @rule("XC302", "guidance-roles-missing", "warning", "stakeholders")
-def guidance_roles(review: Review, report: Report) -> Iterator[Finding]:
+def guidance_roles(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: the stakeholders include the roles the guidance names: mentors, managers, trainers
     (or educators) and a project coordinator. A role counts as covered when a stakeholder's Role, or
     failing that its Name (for a group such as "Ward managers"), contains one of its words, ignoring case:
@@ -55,6 +55,6 @@ def guidance_roles(review: Review, report: Report) -> Iterator[Finding]:
     texts = [f"{p.role or ''} {p.name or ''}".casefold() for p in review.case.stakeholders]
     for role, words in GUIDANCE_ROLES.items():
         if not any(word in text for text in texts for word in words):
-            yield report(f"no stakeholder is a {role}: the guidance names mentors, managers, trainers and a "
+            yield finding(f"no stakeholder is a {role}: the guidance names mentors, managers, trainers and a "
                          "project coordinator as the people who deliver the project", "stakeholders",
                          value=role)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from xlcase.completeness import filled
 from xlcase.findings import Finding
 from xlcase.review import Review
-from xlcase.rules import Report, rule
+from xlcase.rules import FindingMaker, rule
 from xlcase.text import clip
 
 
@@ -17,7 +17,7 @@ def _what(milestone, index: int) -> str:
 
 
 @rule("XC501", "timeline-out-of-order", "error", "timeline")
-def out_of_order(review: Review, report: Report) -> Iterator[Finding]:
+def out_of_order(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: the finish date is not before the start date, and every milestone falls between
     them (both inclusive).
 
@@ -28,7 +28,7 @@ def out_of_order(review: Review, report: Report) -> Iterator[Finding]:
     timeline = review.case.timeline
     start, finish = timeline.start, timeline.finish
     if start and finish and finish < start:
-        yield report(f"the finish date {finish:%d %b %Y} is before the start date {start:%d %b %Y}",
+        yield finding(f"the finish date {finish:%d %b %Y} is before the start date {start:%d %b %Y}",
                      "timeline", "finish", value=finish.isoformat())
         return
     for i, milestone in enumerate(timeline.milestones):
@@ -37,16 +37,16 @@ def out_of_order(review: Review, report: Report) -> Iterator[Finding]:
             continue
         what = _what(milestone, i)
         if start and due < start:
-            yield report(f"{what} is due on {due:%d %b %Y}, before the project starts ({start:%d %b %Y})",
+            yield finding(f"{what} is due on {due:%d %b %Y}, before the project starts ({start:%d %b %Y})",
                          "timeline", "milestones", i, "due", value=due.isoformat())
         elif finish and due > finish:
-            yield report(f"{what} is due on {due:%d %b %Y}, after the project finishes ({finish:%d %b %Y})",
+            yield finding(f"{what} is due on {due:%d %b %Y}, after the project finishes ({finish:%d %b %Y})",
                          "timeline", "milestones", i, "due", value=due.isoformat())
 
 
 @rule("XC502", "milestone-incomplete", "error", "timeline",
       covers=("timeline.milestones[].owner", "timeline.milestones[].due"))
-def milestone_incomplete(review: Review, report: Report) -> Iterator[Finding]:
+def milestone_incomplete(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every milestone has an owner and a due date.
 
     Why a reviewer cares: without a date and an owner nobody can tell whether the project is on track.
@@ -60,4 +60,4 @@ def milestone_incomplete(review: Review, report: Report) -> Iterator[Finding]:
                 continue
             if review.reported("timeline", "milestones", i, key):
                 continue
-            yield report(f"{what} has no {label}", "timeline", "milestones", i, key, value=milestone.name)
+            yield finding(f"{what} has no {label}", "timeline", "milestones", i, key, value=milestone.name)

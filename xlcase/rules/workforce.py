@@ -12,7 +12,7 @@ from xlcase.findings import Finding
 from xlcase.formats import pounds
 from xlcase.model import Apprenticeship, Case, CostLine, Post
 from xlcase.review import Review
-from xlcase.rules import Report, rule
+from xlcase.rules import FindingMaker, rule
 from xlcase.text import clip, financial_year, listed, shown, shown_id
 from xlcase.pay import WorkforceRates, rates_for
 
@@ -22,7 +22,7 @@ PAY_CATEGORY = "pay"
 
 @rule("XC801", "no-education-provider", "error", "workforce",
       covers=("education_provider.name", "education_provider.programme"))
-def no_education_provider(review: Review, report: Report) -> Iterator[Finding]:
+def no_education_provider(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: an education provider and its training programme are named.
 
     Why a reviewer cares: the guidance's checklist asks for an education provider and a programme that
@@ -32,14 +32,14 @@ def no_education_provider(review: Review, report: Report) -> Iterator[Finding]:
     """
     provider = review.case.education_provider
     if not filled(provider.name) and not review.reported("education_provider", "name"):
-        yield report("no education provider is named", "education_provider", "name")
+        yield finding("no education provider is named", "education_provider", "name")
     if not filled(provider.programme) and not review.reported("education_provider", "programme"):
-        yield report("no training programme is named (e.g. the ST0215 assistant practitioner apprenticeship)",
+        yield finding("no training programme is named (e.g. the ST0215 assistant practitioner apprenticeship)",
                      "education_provider", "programme")
 
 
 @rule("XC802", "no-candidate-evidence", "error", "workforce", covers=("candidates[]",))
-def no_candidate_evidence(review: Review, report: Report) -> Iterator[Finding]:
+def no_candidate_evidence(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: the Candidates table has at least one row of survey evidence.
 
     Why a reviewer cares: the guidance asks for evidence that there are support workers in the trust who
@@ -49,12 +49,12 @@ def no_candidate_evidence(review: Review, report: Report) -> Iterator[Finding]:
     the results by area.
     """
     if not review.case.candidates:
-        yield report("there is no evidence of candidates: add the results of a survey of support workers",
+        yield finding("there is no evidence of candidates: add the results of a survey of support workers",
                      "candidates")
 
 
 @rule("XC803", "more-trainees-than-eligible", "warning", "workforce")
-def more_trainees_than_eligible(review: Review, report: Report) -> Iterator[Finding]:
+def more_trainees_than_eligible(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: the preferred option does not plan more trainees than the eligible candidates the
     survey found (all areas together).
 
@@ -70,12 +70,12 @@ def more_trainees_than_eligible(review: Review, report: Report) -> Iterator[Find
     for i, option in enumerate(review.case.options):
         if option.preferred and option.trainees is not None and option.trainees > total:
             named = shown_id(option.id) if option.id else ""
-            yield report(f"the preferred option {named} plans {option.trainees} trainees but the survey found only "
+            yield finding(f"the preferred option {named} plans {option.trainees} trainees but the survey found only "
                          f"{total} eligible candidates", "options", i, "trainees", value=option.trainees)
 
 
 @rule("XC804", "no-skill-mix", "error", "workforce", covers=("skill_mix[]",))
-def no_skill_mix(review: Review, report: Report) -> Iterator[Finding]:
+def no_skill_mix(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: the skill-mix profile has at least one area.
 
     Why a reviewer cares: the guidance asks for a skill-mix profile to show which areas would benefit
@@ -84,7 +84,7 @@ def no_skill_mix(review: Review, report: Report) -> Iterator[Finding]:
     How to fix: enter each area's staffing by band, registered staff, beds, vacancies and agency spend.
     """
     if not review.case.skill_mix:
-        yield report("there is no skill-mix profile: add the staffing of each area considered", "skill_mix")
+        yield finding("there is no skill-mix profile: add the staffing of each area considered", "skill_mix")
 
 
 def _rates(case: Case) -> WorkforceRates | None:
@@ -132,7 +132,7 @@ def _off_by(amount: float, low: float, high: float) -> str:
 
 
 @rule("XC805", "pay-line-off-reference-pay", "warning", "costs")
-def pay_line_off_reference_pay(review: Review, report: Report) -> Iterator[Finding]:
+def pay_line_off_reference_pay(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: a typed Pay line that gives a band and a WTE costs, each year, within 10% of the
     reference pay for them: WTE x the band's annual cost from its entry to its top point, with employer
     National Insurance, the NHS Pension employer contribution and the levy, at the price base year's pay
@@ -152,15 +152,17 @@ def pay_line_off_reference_pay(review: Review, report: Report) -> Iterator[Findi
     if rates is None:
         return
     years = case.assumptions.appraisal_years
+    band, wte = (review.template.table("costs").header(key) for key in ("band", "wte"))
     for i, line in lines:
         what = _cost_line(i, line)
         if not filled(line.band) or line.wte is None:
-            given, missing, key = ("a band", "WTE", "wte") if filled(line.band) else ("a WTE", "band", "band")
-            yield report(f"{what} gives {given} but no {missing}: give both so that its pay can be compared with "
+            given, missing, key = ((f"a {band.casefold()}", wte, "wte") if filled(line.band)
+                                   else (f"a {wte}", band.casefold(), "band"))
+            yield finding(f"{what} gives {given} but no {missing}: give both so that its pay can be compared with "
                          "the reference pay", "costs", i, key)
             continue
         if rates.band_points(line.band) is None:
-            yield report(f"{what} is for band {shown(line.band)}, but {_bands_held(rates)}: its pay cannot be "
+            yield finding(f"{what} is for band {shown(line.band)}, but {_bands_held(rates)}: its pay cannot be "
                          "compared with the reference pay", "costs", i, "band", value=line.band)
             continue
         low = line.wte * rates.annual_cost(line.band, "entry")[0]
@@ -176,7 +178,7 @@ def pay_line_off_reference_pay(review: Review, report: Report) -> Iterator[Findi
             continue
         shown_years = listed([f"{_year(case, t)} {pounds(amounts[t])}, {_off_by(amounts[t], low, high)}"
                               for t in off], 5, "; ")
-        yield report(f"{what} pays band {line.band.strip()} x {line.wte:g} WTE, which at the {rates.pay.period} pay scales "
+        yield finding(f"{what} pays band {line.band.strip()} x {line.wte:g} WTE, which at the {rates.pay.period} pay scales "
                      f"costs {pounds(low)} (all at the entry point) to {pounds(high)} (all at the top) in a full year, "
                      f"with employer National Insurance, the NHS Pension {rates.pension.total_rate:.2%} and the levy; "
                      f"more than {PAY_TOLERANCE:.0%} outside that: {shown_years}", "costs", i, "amounts", off[0],
@@ -184,7 +186,7 @@ def pay_line_off_reference_pay(review: Review, report: Report) -> Iterator[Findi
 
 
 @rule("XC806", "pay-year-not-price-base-year", "warning", "assumptions")
-def pay_year_not_price_base_year(review: Review, report: Report) -> Iterator[Finding]:
+def pay_year_not_price_base_year(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: when the case costs posts or pay lines from the reference pay scales, the price base
     year is set and the reference data holds that year's pay scales (the latest held are used otherwise).
 
@@ -202,18 +204,18 @@ def pay_year_not_price_base_year(review: Review, report: Report) -> Iterator[Fin
     try:
         rates = rates_for(case)
     except XlcaseError as error:
-        yield report(f"the reference data cannot cost the workforce plan: {error.message}", "assumptions",
+        yield finding(f"the reference data cannot cost the workforce plan: {error.message}", "assumptions",
                      "price_base_year", value=base)
         return
     pay = rates.pay
     pay_year = pay.effective_from.year
     if base is None:
         year0 = financial_year(case.assumptions.base_year)
-        yield report(f"no price base year is set: the posts and banded pay lines are costed at the latest pay scales "
+        yield finding(f"no price base year is set: the posts and banded pay lines are costed at the latest pay scales "
                      f"held ({pay.period}), while the financial case takes year 0 ({year0}) as its price base; set "
                      f"the price base year ({pay_year} for {pay.period} pay)", "assumptions", "price_base_year")
     elif base != pay_year:
-        yield report(f"the price base year is {financial_year(base)}, but the reference data holds no pay scales for "
+        yield finding(f"the price base year is {financial_year(base)}, but the reference data holds no pay scales for "
                      f"it: the latest held, {pay.period}, are used, so pay is in {pay.period} prices, not "
                      f"{financial_year(base)}'s; set the price base year to {pay_year}, or add the "
                      f"{financial_year(base)} pay scales to the reference data once published", "assumptions",
@@ -221,7 +223,7 @@ def pay_year_not_price_base_year(review: Review, report: Report) -> Iterator[Fin
 
 
 @rule("XC807", "pension-rate-carried-forward", "info", "assumptions")
-def pension_rate_carried_forward(review: Review, report: Report) -> Iterator[Finding]:
+def pension_rate_carried_forward(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: reports when the NHS Pension employer rate the workforce plan is costed with is carried
     forward past the period it was set for: to the price base year's pay year, or to appraisal years that no
     published rate covers (the 2024 valuation sets the rate from April 2027).
@@ -249,14 +251,14 @@ def pension_rate_carried_forward(review: Review, report: Report) -> Iterator[Fin
     from xlcase.writer.inputs_sheet import PENSION_TOTAL_RATE
 
     where = review.package.resolve(PENSION_TOTAL_RATE) if review.package is not None else None
-    yield report(f"the NHS Pension employer rate used is the {pension.period} rate, {pension.total_rate:.2%} of pay "
+    yield finding(f"the NHS Pension employer rate used is the {pension.period} rate, {pension.total_rate:.2%} of pay "
                  f"in all (the trust pays {pension.local_rate:.2%}, NHS England {pension.central_rate:.2%} centrally), "
                  f"carried forward past the end of its period ({pension.effective_to:%d %B %Y}) to "
                  f"{' and '.join(to)}. {' '.join(pension.after.split())}", where=where, value=pension.total_rate)
 
 
 @rule("XC808", "apprenticeship-fees-the-trust-pays", "warning", "workforce")
-def apprenticeship_fees_the_trust_pays(review: Review, report: Report) -> Iterator[Finding]:
+def apprenticeship_fees_the_trust_pays(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: reports each apprenticeship whose fees the trust pays part of from its own budget: a
     price per learner above the funding band (the excess is the trust's), and a co-invested apprenticeship
     (not levy funded: the trust pays the co-investment rate of the funding rules, on the Inputs sheet).
@@ -278,13 +280,13 @@ def apprenticeship_fees_the_trust_pays(review: Review, report: Report) -> Iterat
         if price is not None and band is not None and price > band:
             excess = price - band
             in_all = f", {pounds(excess * learners)} for its {learners:g} learners" if learners else ""
-            yield report(f"{what} costs {pounds(price)} a learner, {pounds(excess)} above its funding band of "
+            yield finding(f"{what} costs {pounds(price)} a learner, {pounds(excess)} above its funding band of "
                          f"{pounds(band)}{in_all}: the levy pays only up to the band, so the trust pays the excess "
                          "from its own budget", "apprenticeships", i, "price", value=price)
         if not item.levy_funded and rates is not None and band is not None:
             per_learner = rates.co_investment * min(price or 0.0, band or 0.0)
             in_all = f", {pounds(per_learner * learners)} for its {learners:g} learners" if learners else ""
-            yield report(f"{what} is co-invested, not levy funded: the trust pays {rates.co_investment:.0%} of the price "
+            yield finding(f"{what} is co-invested, not levy funded: the trust pays {rates.co_investment:.0%} of the price "
                          f"up to the funding band (the co-investment rate of the apprenticeship funding rules), "
                          f"{pounds(per_learner)} a learner{in_all} before any leave, and the government the rest",
                          "apprenticeships", i, "levy_funded", value=item.levy_funded)
@@ -302,7 +304,7 @@ def _pay_point_missing(rates: WorkforceRates, band: str | None, point: str) -> s
 
 @rule("XC809", "workforce-plan-costed-at-zero", "error", "workforce",
       covers=("apprenticeships[].start", "apprenticeships[].duration_months"))
-def workforce_plan_costed_at_zero(review: Review, report: Report) -> Iterator[Finding]:
+def workforce_plan_costed_at_zero(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every post and apprenticeship of the workforce plan can be costed: a post's band and
     pay point (and its backfill band, for a trainee with off-the-job hours) are in the pay scales, its end
     is not before its start, and an apprenticeship has a start date and a duration.
@@ -319,26 +321,26 @@ def workforce_plan_costed_at_zero(review: Review, report: Report) -> Iterator[Fi
         what = _post(i, post)
         missing = _pay_point_missing(rates, post.band, post.point) if rates and filled(post.band) else None
         if missing:
-            yield report(f"{what}: {missing}, so its pay, on-costs and backfill are costed at £0", "posts", i,
+            yield finding(f"{what}: {missing}, so its pay, on-costs and backfill are costed at £0", "posts", i,
                          "point" if rates and rates.band_points(post.band) else "band", value=post.band)
         if post.start and post.end and post.end < post.start:
-            yield report(f"{what} ends ({post.end.isoformat()}) before it starts ({post.start.isoformat()}), so it is "
+            yield finding(f"{what} ends ({post.end.isoformat()}) before it starts ({post.start.isoformat()}), so it is "
                          "costed at £0", "posts", i, "end", value=post.end.isoformat())
         if rates and post.trainee and (post.off_the_job_hours or 0) > 0 and filled(post.backfill_band) and not missing:
             backfill = _pay_point_missing(rates, post.backfill_band, post.point)
             if backfill:
-                yield report(f"{what} is backfilled at band {post.backfill_band}, but {backfill} (backfill is costed "
+                yield finding(f"{what} is backfilled at band {post.backfill_band}, but {backfill} (backfill is costed "
                              f"at the post's own pay point), so its off-the-job hours are backfilled at £0", "posts", i,
                              "backfill_band", value=post.backfill_band)
     for i, item in enumerate(case.apprenticeships):
         for key, label in (("start", "start date"), ("duration_months", "duration")):
             if getattr(item, key) is None and not review.reported("apprenticeships", i, key):
-                yield report(f"{_apprenticeship(i, item)} has no {label}, so its fees are costed at £0",
+                yield finding(f"{_apprenticeship(i, item)} has no {label}, so its fees are costed at £0",
                              "apprenticeships", i, key)
 
 
 @rule("XC810", "off-the-job-hours-not-trainee", "warning", "workforce")
-def off_the_job_hours_not_trainee(review: Review, report: Report) -> Iterator[Finding]:
+def off_the_job_hours_not_trainee(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: off-the-job hours are given only for trainee posts.
 
     Why a reviewer cares: only a trainee's off-the-job hours are backfilled; on any other post they are
@@ -348,6 +350,6 @@ def off_the_job_hours_not_trainee(review: Review, report: Report) -> Iterator[Fi
     """
     for i, post in enumerate(review.case.posts):
         if not post.trainee and (post.off_the_job_hours or 0) > 0:
-            yield report(f"{_post(i, post)} has {post.off_the_job_hours:g} off-the-job hours a week but is not a "
+            yield finding(f"{_post(i, post)} has {post.off_the_job_hours:g} off-the-job hours a week but is not a "
                          "trainee: they are not backfilled", "posts", i, "off_the_job_hours",
                          value=post.off_the_job_hours)

@@ -43,6 +43,15 @@ def write_guide_sheet(ws: Worksheet, template: Template) -> None:
         fit_row_height(ws, row, [(cell.value, STEP_WIDTH)])
         row += 1
     row += 1
+    if words.figures:
+        ws.cell(row, 2, words.figures_heading).style = LABEL
+        for text in words.figures:
+            cell = ws.cell(row, 3)
+            put_text(cell, text)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            fit_row_height(ws, row, [(cell.value, STEP_WIDTH)])
+            row += 1
+        row += 1
     ws.cell(row, 2, "Colour key").style = LABEL
     styles = {"input": INPUT, "calculation": CALC, "output": OUTPUT}
     for kind, text in words.colour_key.items():

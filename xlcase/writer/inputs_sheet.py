@@ -199,7 +199,7 @@ def _write_pay_reference(ws: Worksheet, case: Case, template: Template, layout: 
         _note(ws, row + 2, pension.after)
     header = row + 3
     points = template.lists["pay_point"]
-    for offset, text in enumerate(("Code", "Band", *points.values())):
+    for offset, text in enumerate(("Code", template.table("posts").header("band"), *points.values())):
         cell = ws.cell(header, FIRST_COLUMN + offset)
         put_text(cell, text)
         cell.style = LABEL
