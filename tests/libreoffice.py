@@ -16,6 +16,10 @@ Typical use (the test-suite and the benchmarks)::
     import libreoffice  # tests/ (the tests and benchmarks put it on sys.path)
     if libreoffice.available():
         seconds = libreoffice.recalculate([(Path("in.xlsx"), Path("out.xlsx"))])
+
+A target ending in ``.pdf`` is the recalculated workbook printed to PDF (each sheet's print set-up
+applies). A third item in a pair is a list of edits made in Calc over UNO before the copy is
+stored, as a user would make them (unprotect a sheet, insert rows, type values): see lo_worker.py.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ DEFAULT_UNO_PYTHON = "/usr/bin/python3"
 SOFFICE_ENV = "XLCASE_SOFFICE"
 DEFAULT_SOFFICE = "soffice"
 WORKER = Path(__file__).with_name("lo_worker.py")
+FILTERS = {".pdf": "calc_pdf_Export", ".xlsx": "Calc Office Open XML"}
 PROFILE_PREFIX = "xlcase-lo-"
 PROBE_TIMEOUT_SECONDS = 30.0
 POLL_SECONDS = 0.05
@@ -101,12 +106,15 @@ def available() -> bool:
     return soffice() is not None and WORKER.exists() and _uno_importable(uno_python())
 
 
-def recalculate(pairs: Sequence[tuple[Path, Path]], timeout: float = 300) -> list[float]:
+Pair = tuple[Path, Path] | tuple[Path, Path, Sequence[dict]]
+
+
+def recalculate(pairs: Sequence[Pair], timeout: float = 300) -> list[float]:
     """Recalculate each source workbook in one headless LibreOffice and save it as xlsx at its target.
 
     Args:
-        pairs: ``(source, target)`` paths. Sources are opened read-only and never modified;
-            a target is replaced if it exists.
+        pairs: ``(source, target)`` paths, or ``(source, target, edits)``. Sources are never
+            modified; a target (.xlsx, or .pdf for the printed pages) is replaced if it exists.
         timeout: seconds for the whole call, LibreOffice's start-up included.
 
     Returns:
@@ -121,7 +129,7 @@ def recalculate(pairs: Sequence[tuple[Path, Path]], timeout: float = 300) -> lis
     return recalculate_timed(pairs, timeout).seconds
 
 
-def recalculate_timed(pairs: Sequence[tuple[Path, Path]], timeout: float = 300) -> LibreOfficeTimings:
+def recalculate_timed(pairs: Sequence[Pair], timeout: float = 300) -> LibreOfficeTimings:
     """Like :func:`recalculate`, also reporting LibreOffice's start-up time (for benchmarks).
 
     Args:
@@ -145,14 +153,15 @@ def recalculate_timed(pairs: Sequence[tuple[Path, Path]], timeout: float = 300) 
             f"LibreOffice is not available: needs soffice on PATH and {uno_python()} able to import uno "
             "(apt-get install libreoffice-calc-nogui python3-uno)"
         )
-    return _Run(program, jobs, timeout).execute()
+    return _Run(program, [(s, t) for s, t, _ in jobs], timeout, [e for _, _, e in jobs]).execute()
 
 
-def _checked(pairs: Sequence[tuple[Path, Path]]) -> list[tuple[Path, Path]]:
-    """Absolute (source, target) paths, after checking they exist and do not collide."""
-    jobs: list[tuple[Path, Path]] = []
+def _checked(pairs: Sequence[Pair]) -> list[tuple[Path, Path, list[dict]]]:
+    """Absolute (source, target, edits), after checking the paths exist and do not collide."""
+    jobs: list[tuple[Path, Path, list[dict]]] = []
     seen: set[Path] = set()
-    for source, target in pairs:
+    for source, target, *rest in pairs:
+        edits = list(rest[0]) if rest else []
         source = Path(source).resolve()
         target = Path(target).resolve()
         if not source.exists():
@@ -165,8 +174,10 @@ def _checked(pairs: Sequence[tuple[Path, Path]]) -> list[tuple[Path, Path]]:
             raise ValueError(f"target is the source itself (the source is never modified): {source}")
         if target in seen:
             raise ValueError(f"two workbooks would be written to the same target: {target}")
+        if target.suffix.lower() not in FILTERS:
+            raise ValueError(f"LibreOffice writes .xlsx or .pdf targets, not {target.name}")
         seen.add(target)
-        jobs.append((source, target))
+        jobs.append((source, target, edits))
     return jobs
 
 
@@ -205,13 +216,15 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
 class _Run:
     """One soffice process, one worker, one private profile: started, used and torn down."""
 
-    def __init__(self, program: str, jobs: list[tuple[Path, Path]], timeout: float) -> None:
+    def __init__(self, program: str, jobs: list[tuple[Path, Path]], timeout: float,
+                 edits: list[list[dict]] | None = None) -> None:
         self.program = program
         self.jobs = jobs
+        self.edits = edits or [[] for _ in jobs]
         self.timeout = timeout
         self.key = uuid.uuid4().hex
         self.root = Path(tempfile.gettempdir()) / f"{PROFILE_PREFIX}{self.key}"
-        self.temporaries = [t.with_name(f".{t.stem}.xlcase-{self.key[:12]}.xlsx") for _, t in jobs]
+        self.temporaries = [t.with_name(f".{t.stem}.xlcase-{self.key[:12]}{t.suffix}") for _, t in jobs]
         self.office: subprocess.Popen[bytes] | None = None
         self.worker: subprocess.Popen[bytes] | None = None
 
@@ -252,8 +265,9 @@ class _Run:
             "connect": f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext",
             "connect_timeout": self.timeout,
             "jobs": [
-                {"source": source.as_uri(), "target": temporary.as_uri()}
-                for (source, _), temporary in zip(self.jobs, self.temporaries, strict=True)
+                {"source": source.as_uri(), "target": temporary.as_uri(),
+                 "filter": FILTERS[target.suffix.lower()], "edits": edits}
+                for (source, target), temporary, edits in zip(self.jobs, self.temporaries, self.edits, strict=True)
             ],
         }
         out_path, err_path = self.root / "worker.out", self.root / "worker.err"

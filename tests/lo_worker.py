@@ -9,7 +9,18 @@ Input (JSON on stdin)::
 
     {"connect": "uno:pipe,name=...;urp;StarOffice.ComponentContext",
      "connect_timeout": 60,
-     "jobs": [{"source": "file:///...", "target": "file:///..."}, ...]}
+     "jobs": [{"source": "file:///...", "target": "file:///...",
+               "filter": "calc_pdf_Export", "edits": [...]}, ...]}
+
+``filter`` is optional (default: xlsx). ``edits`` (optional) are applied, in order, after the
+recalculation and before the copy is stored, as a user would make them in Calc::
+
+    {"unprotect": "Risks"}                               # Tools > Protect Sheet, untick
+    {"sheet": "Risks", "insert_rows": 7, "count": 1}     # insert rows before row 7 (1-based)
+    {"sheet": "Risks", "cell": "B7", "command": ".uno:InsertRowsBefore"}  # a menu command at a cell
+    {"sheet": "Risks", "cell": "B7", "value": "text"}    # type a value (a number, or text)
+    {"sheet": "Risks", "cell": "G7", "formula": "=1+1"}  # type a formula
+    {"recalculate": true}
 
 Output (one JSON object on stdout)::
 
@@ -75,12 +86,38 @@ def _close(document):
             pass
 
 
-def _recalculate_one(uno, desktop, source, target):
-    """Load, recalculate, store and close one workbook; return LibreOffice's message on failure, else None."""
+def _edit(uno, document, edit):
+    """Apply one edit (see the module docstring) to a loaded spreadsheet document."""
+    if edit.get("recalculate"):
+        document.calculateAll()
+        return
+    if "unprotect" in edit:
+        document.getSheets().getByName(edit["unprotect"]).unprotect("")
+        return
+    sheet = document.getSheets().getByName(edit["sheet"])
+    if "command" in edit:  # as chosen from the menu, with the cell selected
+        controller = document.getCurrentController()
+        controller.setActiveSheet(sheet)
+        controller.select(sheet.getCellRangeByName(edit["cell"]))
+        context = uno.getComponentContext()
+        dispatcher = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.DispatchHelper", context)
+        dispatcher.executeDispatch(controller.getFrame(), edit["command"], "", 0, ())
+    elif "insert_rows" in edit:
+        sheet.getRows().insertByIndex(int(edit["insert_rows"]) - 1, int(edit.get("count", 1)))
+    elif "formula" in edit:
+        sheet.getCellRangeByName(edit["cell"]).setFormula(edit["formula"])
+    elif isinstance(edit.get("value"), (int, float)):
+        sheet.getCellRangeByName(edit["cell"]).setValue(edit["value"])
+    else:
+        sheet.getCellRangeByName(edit["cell"]).setString(str(edit["value"]))
+
+
+def _recalculate_one(uno, desktop, source, target, filter_name=XLSX_FILTER, edits=()):
+    """Load, recalculate, edit, store and close one workbook; return LibreOffice's message on failure, else None."""
     load_props = _properties(
         uno,
         Hidden=True,
-        ReadOnly=True,
+        ReadOnly=not edits,
         MacroExecutionMode=NEVER_EXECUTE,
         UpdateDocMode=NO_UPDATE,
         RepairPackage=False,
@@ -97,7 +134,9 @@ def _recalculate_one(uno, desktop, source, target):
         ):
             return f"{source} did not open as a spreadsheet"
         document.calculateAll()
-        document.storeToURL(target, _properties(uno, FilterName=XLSX_FILTER, Overwrite=True))
+        for edit in edits:
+            _edit(uno, document, edit)
+        document.storeToURL(target, _properties(uno, FilterName=filter_name, Overwrite=True))
     except Exception as exc:
         return f"could not recalculate {source}: {_message(exc)}"
     finally:
@@ -116,7 +155,8 @@ def main():
     results = []
     for job in request["jobs"]:
         started = time.perf_counter()
-        error = _recalculate_one(uno, desktop, job["source"], job["target"])
+        error = _recalculate_one(uno, desktop, job["source"], job["target"], job.get("filter") or XLSX_FILTER,
+                                 job.get("edits") or ())
         results.append({"seconds": time.perf_counter() - started, "error": error})
     json.dump({"connected_at": connected_at, "results": results}, sys.stdout)
     sys.stdout.write("\n")

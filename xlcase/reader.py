@@ -191,6 +191,7 @@ class _Reader:
         for i, header in enumerate(found.columns):
             letters.setdefault(header, column_letters(left + i))  # a repeated header: the first column is read
         rows = self.package.table_rows(table.name)
+        self._check_below(table, found.sheet, left, len(found.columns))
         if len(rows) == MAX_TABLE_ROWS and (total := self.package.count_table_rows(table.name)) > MAX_TABLE_ROWS:
             self._problem("XC006", "warning", f"the {table.name} table has {total:,} rows with values; only the "
                           f"first {MAX_TABLE_ROWS:,} were read and checked", found.sheet, first_cell, "file", total)
@@ -230,6 +231,17 @@ class _Reader:
                 self._problem("XC003", "error", f"the {table.name} table has no column headed "
                               f"{column.header!r}", sheet, anchor, table.section)
         return matched
+
+    def _check_below(self, table: Table, sheet: str, left: int, width: int) -> None:
+        """XC009 for lines typed directly below a table, outside its range, which nothing reads."""
+        below = self.package.rows_below(table.name)
+        if not below:
+            return
+        cells = f"{column_letters(left)}{below[0]}:{column_letters(left + width - 1)}{below[-1]}"
+        rows = "this row is" if len(below) == 1 else "these rows are"
+        self._problem("XC009", "warning", f"{cells}: {rows} outside the {table.name} table, so nothing counts "
+                      "them; insert rows inside the table (or use its spare rows) and move them there",
+                      sheet, cells.split(":")[0], table.section, cells)
 
     def _check_merged(self, table: Table, sheet: str, ref: str) -> None:
         """XC004 for merged ranges that cross a table: the first MAX_MERGE_FINDINGS, then a count."""

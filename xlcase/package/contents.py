@@ -21,6 +21,7 @@ from xlcase.package.guard import show
 
 COLUMN_CACHE_SIZE = 20_000  # the 18,278 column names there are, and no unbounded growth
 MAX_TABLE_ROWS = 20_000  # data rows read per table: twice a large real case (10,000 cost lines)
+MAX_ROWS_BELOW = 200  # rows looked at directly below a table for lines typed outside it
 SHEET_NAME_CHARS = 31  # Excel's limit for a sheet name
 NAME_CHARS = 255  # Excel's limit for a table name and a defined name; xlcase clips column names there too
 
@@ -199,6 +200,27 @@ class WorkbookPackage:
             for _, cols in self.sheets[table.sheet].rows_between(top, bottom, left, right)
         )
 
+    def rows_below(self, name: str, limit: int = MAX_ROWS_BELOW) -> list[int]:
+        """The rows directly below a table with a value in its columns: lines typed just outside it.
+
+        The rows from the one after the table's last, up to the first row with nothing in the
+        table's columns (or ``limit`` rows), so the cost is bounded whatever the sheet holds.
+
+        Raises:
+            KeyError: the workbook has no such table.
+        """
+        table, _, left, bottom, right = self._table_box(name)
+        cells = self.sheets[table.sheet].cells
+        found: list[int] = []
+        for row, cols in self.sheets[table.sheet].rows_between(bottom + table.totals_rows + 1,
+                                                               bottom + table.totals_rows + limit, left, right):
+            if row != bottom + table.totals_rows + 1 + len(found):
+                break  # a gap: what follows is not a line typed below the table
+            if not any(_filled(cells[row, col]) for col in cols):
+                break
+            found.append(row)
+        return found
+
     def _table_box(self, name: str) -> tuple[TableDef, int, int, int, int]:
         """The table and its data rows' box: first and last data row, first and last named column."""
         table = self.table(name)
@@ -215,6 +237,12 @@ class WorkbookPackage:
     @cached_property
     def _folded_names(self) -> dict[str, str]:
         return _folded(self.defined_names)
+
+
+def _filled(cell: Cell) -> bool:
+    """Whether a cell holds a formula or a value other than blank text."""
+    return cell.formula is not None or not (cell.value is None or (isinstance(cell.value, str)
+                                                                   and not cell.value.strip()))
 
 
 def _folded(mapping: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from xlcase.findings import Finding
 from xlcase.formats import pounds
 from xlcase.review import Review
 from xlcase.rules import FindingMaker, rule
-from xlcase.text import listed, shown_id
+from xlcase.text import listed, shown, shown_id
 
 
 def _preferred(review: Review):
@@ -152,3 +152,60 @@ def optimism_bias_outside_bounds(review: Review, finding: FindingMaker) -> Itera
     if on_default and outside:
         yield finding(f"the default optimism bias {_rate(default)}, used by option(s) {listed(on_default)}, is "
                      f"{outside}: {basis}", "assumptions", "optimism_bias", value=default)
+
+
+MAX_CALCULATED_FINDINGS = 20  # XC705 findings listed per column; the rest are counted in one more
+
+
+@rule("XC705", "calculated-cell-missing-or-typed-over", "error", "appraisal")
+def calculated_cell(review: Review, finding: FindingMaker) -> Iterator[Finding]:
+    """What it checks: every filled row of a data table with a calculated column (the Risks table's Score,
+    the Costs table's Pay or non-pay and Continues, the Apprenticeships table's Completing) still has that
+    column's formula: it is not empty and no number or text has been typed over it.
+
+    Why a reviewer cares: a row inserted where the formula was not copied (LibreOffice Calc does not fill a
+    table's calculated column into a new row; Excel does) or a typed-over score is a figure the rest of the
+    workbook no longer calculates: a risk without a score, or a cost line the financial case treats wrongly.
+
+    How to fix: copy the formula from the cell above into the empty or typed-over cell (select it and the
+    cell above, then Ctrl+D in Excel or LibreOffice Calc).
+    """
+    package = review.package
+    if package is None:
+        return
+    from xlcase.package import column_letters, split_range
+
+    for table in review.template.tables.values():
+        calculated = [c for c in table.columns if c.type == "formula"]
+        found = package.table(table.name)
+        if not calculated or found is None:
+            continue
+        formula_headers = {c.header for c in calculated}
+        (_, left), _ = split_range(found.ref)
+        for column in calculated:
+            if column.header not in found.columns:
+                continue  # a missing column is XC003's
+            letter = column_letters(left + found.columns.index(column.header))
+            wrong = []
+            for row in package.table_rows(table.name):
+                if not any(_has_value(cell) for header, cell in row.items() if header not in formula_headers):
+                    continue  # a spare row: nothing typed in its input columns
+                cell = row.get(column.header)
+                if cell is None or cell.formula is None:
+                    number = next(iter(row.values())).row
+                    wrong.append((f"{letter}{number}", None if cell is None else cell.value))
+            for ref, value in wrong[:MAX_CALCULATED_FINDINGS]:
+                state = ("is empty: its formula is missing" if value is None or str(value).strip() == ""
+                         else f"holds {shown(value)}, typed over its formula")
+                yield finding(f"{column.header} of the {table.name} table at {ref} {state}, so nothing calculates "
+                             "it; copy the formula from the row above", value=value,
+                             section=table.section, where=(found.sheet, ref))
+            if len(wrong) > MAX_CALCULATED_FINDINGS:
+                yield finding(f"{len(wrong) - MAX_CALCULATED_FINDINGS:,} more cells of {column.header} in the "
+                             f"{table.name} table have lost their formula", section=table.section,
+                             where=(found.sheet, wrong[MAX_CALCULATED_FINDINGS][0]))
+
+
+def _has_value(cell) -> bool:
+    """Whether a cell holds a typed value (not a formula, not blank)."""
+    return cell.formula is None and cell.value is not None and str(cell.value).strip() != ""

@@ -143,6 +143,21 @@ def table_rows_limited(review: Review, finding: FindingMaker) -> Iterator[Findin
     return passed_through(review, "XC006")
 
 
+@rule("XC009", "lines-below-table", "warning", "file")
+def lines_below_table(review: Review, finding: FindingMaker) -> Iterator[Finding]:
+    """What it checks: nothing is typed in the rows directly below a data table, outside the table's range
+    (after the sheet was unprotected).
+
+    Why a reviewer cares: the workbook's formulas, `xlcase validate` and `xlcase export` read a table by its
+    range, so a cost, benefit or risk typed below it counts nowhere: the case silently leaves it out.
+
+    How to fix: insert rows inside the table (select a row of the table, then Excel: Insert > Table Rows
+    Above; LibreOffice Calc: Sheet > Insert Rows > Rows Above), or use its spare rows, and move the lines
+    there; then clear the cells below the table.
+    """
+    return passed_through(review, "XC009")
+
+
 @rule("XC007", "part-not-read", "warning", "file")
 def part_not_read(review: Review, finding: FindingMaker) -> Iterator[Finding]:
     """What it checks: every sheet, table and part the workbook names could be read (a veryHidden legacy

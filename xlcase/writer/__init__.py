@@ -15,6 +15,7 @@ from xlcase.template import DEFAULT_TEMPLATE, TEMPLATE_PROPERTY, VERSION_PROPERT
 from xlcase.writer.affordability_sheet import write_affordability_sheet
 from xlcase.writer.appraisal_sheet import write_appraisal_sheet
 from xlcase.writer.checks_sheet import write_checks_sheet
+from xlcase.writer.fit import fit_sheet
 from xlcase.writer.forms import write_form_sheet
 from xlcase.writer.guide_sheet import write_guide_sheet
 from xlcase.writer.inputs_sheet import write_inputs_sheet
@@ -49,15 +50,18 @@ def build_workbook(case: Case, template: Template) -> Workbook:
         elif sheet.kind == "workforce_costs":
             write_workforce_costs_sheet(ws, sheet, template, layout)
         elif sheet.kind == "appraisal":
-            grid = write_appraisal_sheet(ws, sheet, template, layout)
+            grid = write_appraisal_sheet(ws, sheet, template, layout, printed=len(case.options))
         elif sheet.kind == "results" and grid is not None:
-            write_results_sheet(ws, sheet, grid, charted=min(len(case.options), grid.options) or grid.options)
+            write_results_sheet(ws, sheet, grid, charted=min(len(case.options), grid.options) or grid.options,
+                                names=[option.name or "" for option in case.options])
         elif sheet.kind == "affordability" and grid is not None:
             write_affordability_sheet(ws, sheet, grid, charted=min(len(case.options), grid.options) or grid.options)
         elif sheet.kind == "checks":
             write_checks_sheet(ws, sheet, template, layout)
         elif sheet.kind == "lists":
             write_lists_sheet(ws, sheet, template, layout)
+    for ws in workbook.worksheets:
+        fit_sheet(ws)
     workbook.custom_doc_props.append(StringProperty(name=TEMPLATE_PROPERTY, value=template.name))
     workbook.custom_doc_props.append(StringProperty(name=VERSION_PROPERTY, value=template.version))
     workbook.properties.creator = "xlcase"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -20,6 +20,7 @@ from xlcase.conventions import HEALTH_CLASS
 from xlcase.reference import HEALTH_SCHEDULE, STANDARD_SCHEDULE
 from xlcase.template import Sheet, Template
 from xlcase.writer.cells import define_name, financial_year_formula
+from xlcase.writer.fit import text_width
 from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.inputs_sheet import PAYBACK_TOLERANCE_NAME, RATE_FROM, schedule_name
 from xlcase.writer.layout import Layout
@@ -89,19 +90,29 @@ class AppraisalGrid:
         return f"{quote_sheetname(self.sheet)}!${get_column_letter(col)}${row}"
 
 
-def write_appraisal_sheet(ws: Worksheet, sheet: Sheet, template: Template, layout: Layout) -> AppraisalGrid:
-    """The year-by-year workings for every option slot."""
+def write_appraisal_sheet(ws: Worksheet, sheet: Sheet, template: Template, layout: Layout,
+                          printed: int = 0) -> AppraisalGrid:
+    """The year-by-year workings for every option slot.
+
+    Each option's block starts a printed page, under the year rows; the blocks of the first ``printed``
+    option slots are printed (all of them when 0).
+    """
     grid = AppraisalGrid(layout, ws.title, template)
     words = template.appraisal
     write_heading(ws, sheet.heading, words.intro)
-    ws.column_dimensions["B"].width = 44
     ws.column_dimensions["C"].width = 10
     ws.column_dimensions["D"].width = 30
     _write_axis(ws, grid)
     _write_do_nothing(ws, grid)
     for block in grid.blocks:
         _write_block(ws, grid, block)
-    finish_sheet(ws, freeze=f"{grid.first_letter}{ROW_FY + 1}")
+    labels = [ws.cell(row, 2).value for row in range(ROW_YEAR, ws.max_row + 1)]
+    ws.column_dimensions["B"].width = max(text_width(str(t), bold=True) for t in labels if t)  # labels on one line
+    for row in range(ROW_YEAR, ws.max_row + 1):
+        ws.cell(row, 2).alignment = Alignment(wrap_text=False, vertical="top")
+    shown = grid.blocks[:printed] if printed else grid.blocks
+    finish_sheet(ws, freeze=f"{grid.first_letter}{ROW_FY + 1}", title_rows=(1, ROW_FY),
+                 last_row=shown[-1].top + BLOCK_HEIGHT - 2, breaks=[block.top for block in grid.blocks])
     return grid
 
 

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import absolute_coordinate, get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table as ExcelTable
-from openpyxl.worksheet.table import TableStyleInfo
+from openpyxl.worksheet.table import TableFormula, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.errors import BadInputError
@@ -88,10 +88,25 @@ def define_name(ws: Worksheet, name: str, ref: str) -> str:
     return target
 
 
-def add_table(ws: Worksheet, name: str, ref: str, *, stripes: bool = False) -> None:
-    """An Excel Table (ListObject) over ref, header row included."""
+def add_table(ws: Worksheet, name: str, ref: str, *, stripes: bool = False,
+              calculated: dict[str, str] | None = None) -> None:
+    """An Excel Table (ListObject) over ref, header row included.
+
+    ``calculated`` maps a header to its column's formula (with its "="): the table's calculated
+    column formula, which Excel and LibreOffice copy into a row inserted inside the table.
+    """
     table = ExcelTable(displayName=name, ref=ref)
     table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=stripes)
+    if calculated:
+        table._initialise_columns()
+        row = ws[ref.split(":")[0]].row
+        for column in table.tableColumns:
+            header = str(ws.cell(row, column.id).value)
+            column.name = header
+            if header in calculated:
+                column.calculatedColumnFormula = TableFormula(attr_text=calculated[header].removeprefix("="))
+        for number, column in enumerate(table.tableColumns, start=1):
+            column.id = number
     ws.add_table(table)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.model import Case, value_at
@@ -59,7 +62,27 @@ def write_form_sheet(ws: Worksheet, sheet: Sheet, case: Case, template: Template
         else:
             row = write_fields(ws, block.fields, case, template, layout, row)
         row += 2
-    finish_sheet(ws, freeze=_freeze_cell(sheet, layout))
+    titles, last_row = _print_rows(sheet, case, layout)
+    finish_sheet(ws, freeze=_freeze_cell(sheet, layout), title_rows=titles, last_row=last_row)
+
+
+def _print_rows(sheet: Sheet, case: Case, layout: Layout) -> tuple[tuple[int, int], int | None]:
+    """The rows printed on every page, and the last row printed.
+
+    A sheet of one table repeats the table's header (and year rows) on every page; the last table of a
+    sheet prints down to its last filled row, so its spare rows do not print as pages of empty input
+    cells (a table with nothing filled prints whole, as a form to fill in by hand).
+    """
+    last = sheet.blocks[-1].table if sheet.blocks else None
+    titles = (1, 2)
+    if len(sheet.blocks) == 1 and last is not None:
+        titles = (1, layout.tables[last.key].header_row)
+    if last is None:
+        return titles, None
+    filled = len(list(value_at(case, last.key)))
+    if not filled:
+        return titles, None
+    return titles, layout.tables[last.key].header_row + filled
 
 
 def _freeze_cell(sheet: Sheet, layout: Layout) -> str:
@@ -145,7 +168,9 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
                  if c.type in ("text", "longtext") and (item if c.key == "." else getattr(item, c.key))]
         fit_row_height(ws, row + 1 + i, texts)
     header_row(ws, row, first_col, headers)
-    add_table(ws, table.name, placement.ref)
+    calculated = {c.header: "=" + template.formula(c.formula or "", this_table=table, years=layout.years)
+                  for c in table.columns if c.type == "formula"}
+    add_table(ws, table.name, placement.ref, calculated=calculated)
     for column in table.columns:
         if column.format == "risk_score":
             _risk_colours(ws, placement, column)
@@ -230,8 +255,17 @@ def _risk_colours(ws: Worksheet, placement: TablePlacement, column: Column) -> N
         )
 
 
-def finish_sheet(ws: Worksheet, freeze: str | None = "A4") -> None:
-    """Protection without a password (inputs stay unlocked), frozen heading, print set-up."""
+def finish_sheet(ws: Worksheet, freeze: str | None = "A4", *, title_rows: tuple[int, int] = (1, 2),
+                 last_row: int | None = None, breaks: Iterable[int] = ()) -> None:
+    """Protection without a password (inputs stay unlocked), frozen heading, print set-up.
+
+    Args:
+        ws: the sheet.
+        freeze: the top-left cell of the part that scrolls.
+        title_rows: first and last row printed at the top of every page (the heading, and a table's header).
+        last_row: the last row printed (spare rows below it do not print); None prints the whole sheet.
+        breaks: rows that start a new printed page.
+    """
     protect(ws)
     if freeze:
         ws.freeze_panes = freeze
@@ -240,7 +274,11 @@ def finish_sheet(ws: Worksheet, freeze: str | None = "A4") -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:2"
+    ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
+    if last_row is not None:
+        ws.print_area = f"A1:{get_column_letter(max(ws.max_column, 2))}{max(last_row, title_rows[1])}"
+    for row in breaks:
+        ws.row_breaks.append(Break(id=row - 1))  # a break after the row above
     ws.sheet_view.zoomScale = 90
 
 

@@ -66,10 +66,14 @@ def _define(ws: Worksheet, layout: Layout, name: str, ref: str) -> None:
     layout.names[name] = define_name(ws, name, ref)
 
 
+NOTE_COLUMNS = 7  # a source note spans the widest reference table, and wraps there
+
+
 def _note(ws: Worksheet, row: int, text: str) -> None:
     cell = ws.cell(row, FIRST_COLUMN)
     put_text(cell, text)
     cell.style = NOTE
+    ws.merge_cells(start_row=row, start_column=FIRST_COLUMN, end_row=row, end_column=FIRST_COLUMN + NOTE_COLUMNS - 1)
 
 
 def _write_discount_schedules(ws: Worksheet, layout: Layout, row: int) -> int:
@@ -149,9 +153,10 @@ def _write_sensitivity_scenarios(ws: Worksheet, layout: Layout, row: int) -> int
             put_text(value, f"the {scenario.name} rates in the table above")
         else:
             value = ws.cell(r, FIRST_COLUMN + 1, scenario.value)
+        value.style = CALC  # first: a named style brings its own number format
+        if scenario.kind != "discount_schedule":
             whole = scenario.kind in ("benefits_delay", "driver_delay")
             value.number_format = "0" if whole else NUMBER_FORMATS["percent"]
-        value.style = CALC
         _define(ws, layout, sensitivity_name(i), absolute_coordinate(value.coordinate))
     return row + len(scenarios)
 

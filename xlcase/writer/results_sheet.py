@@ -6,9 +6,12 @@ doing nothing); headers, formats and chart titles come from the template.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.data_source import StrRef
 from openpyxl.chart.series import SeriesLabel
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -18,22 +21,33 @@ from xlcase.reference import HEALTH_SCHEDULE, STANDARD_SCHEDULE, SensitivityScen
 from xlcase.template import Sheet, Template, sensitivity_name
 from xlcase.writer.appraisal_sheet import ROW_FY, ROW_IN_PERIOD, YEAR_COL, AppraisalGrid, OptionBlock
 from xlcase.writer.cells import add_table, financial_year_formula, header_row, put_text
+from xlcase.writer.fit import LINE_POINTS, PADDING_POINTS, characters, column_width, lines_of, text_width, widen_to
 from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.inputs_sheet import TYPICAL_DURATION
 from xlcase.writer.layout import FIRST_COLUMN
 from xlcase.writer.styles import CALC, LABEL, NUMBER_FORMATS, OUTPUT, SUBHEADING
 
 HEADER_ROW = 4
+MAX_NAME_WIDTH = 50  # longer option names wrap
 MONEY_AXIS = "£ (present value)"
 
 
-def write_results_sheet(ws: Worksheet, sheet: Sheet, grid: AppraisalGrid, charted: int) -> None:
-    """The Results table, the sensitivity table, the tornado of the preferred option and the charts."""
+def write_results_sheet(ws: Worksheet, sheet: Sheet, grid: AppraisalGrid, charted: int,
+                        names: Sequence[str] = ()) -> None:
+    """The Results table, the sensitivity table, the tornado of the preferred option and the charts.
+
+    ``names`` are the options' names, so that the Name column and its rows fit them.
+    """
     words = grid.template.results
     write_heading(ws, sheet.heading, words.intro)
     columns = words.columns
     for offset, column in enumerate(columns):
         ws.column_dimensions[get_column_letter(FIRST_COLUMN + offset)].width = column.width
+    scenario_width = text_width(max((s.name for s in grid.scenarios), key=len, default=""))
+    widen_to(ws, FIRST_COLUMN, scenario_width)  # the tornado's scenario names sit in the Option column
+    name_col = FIRST_COLUMN + [c.figure for c in columns].index("name")
+    name_width = min(MAX_NAME_WIDTH, max(column_width(ws, name_col), *(text_width(n) for n in names or [""])))
+    widen_to(ws, name_col, name_width)
     header_row(ws, HEADER_ROW, FIRST_COLUMN, [c.header for c in columns])
     col = {c.figure: get_column_letter(FIRST_COLUMN + i) for i, c in enumerate(columns)}
     for block in grid.blocks:
@@ -44,6 +58,12 @@ def write_results_sheet(ws: Worksheet, sheet: Sheet, grid: AppraisalGrid, charte
             cell.style = OUTPUT if column.highlight else CALC
             if column.format != "text":
                 cell.number_format = NUMBER_FORMATS[column.format]
+            if column.figure == "name":
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        name = names[block.slot - 1] if block.slot <= len(names) else ""
+        lines = lines_of(name, characters(False, 11, name_width)) if name else 1
+        if lines > 1:
+            ws.row_dimensions[row].height = lines * LINE_POINTS + PADDING_POINTS
     last = HEADER_ROW + len(grid.blocks)
     add_table(ws, words.table, f"{col['id']}{HEADER_ROW}:{get_column_letter(FIRST_COLUMN + len(columns) - 1)}{last}")
     sensitivity_header = last + 3
@@ -51,7 +71,7 @@ def write_results_sheet(ws: Worksheet, sheet: Sheet, grid: AppraisalGrid, charte
     tornado_row = sensitivity_header + len(grid.blocks) + 3
     tornado_last = _write_tornado(ws, grid, tornado_row)
     _charts(ws, grid, charted, tornado_row, tornado_last + 3)
-    finish_sheet(ws, freeze="A5")
+    finish_sheet(ws, freeze="A5", breaks=[tornado_last + 2])  # the charts on a page of their own
 
 
 def _result_formulas(grid: AppraisalGrid, block: OptionBlock, at: dict[str, str]) -> dict[str, str]:
@@ -224,8 +244,10 @@ def _write_tornado(ws: Worksheet, grid: AppraisalGrid, row: int) -> int:
         change = f"INDEX({table}[{scenario.name}],MATCH(PreferredID,{option_column},0))-{base}"
         ws.cell(r, work_col, f"=IFERROR({change},0)").style = CALC
         ws.cell(r, work_col + 1, f"=ABS({w[0]}{r})").style = CALC
+        ws.cell(r, work_col + 1).number_format = NUMBER_FORMATS["money"]
         ws.cell(r, work_col + 2, f"=RANK({w[1]}{r},${w[1]}${first}:${w[1]}${first + n - 1})"
                                  f"+COUNTIF(${w[1]}${first}:{w[1]}{r},{w[1]}{r})-1").style = CALC
+        ws.cell(r, work_col + 2).number_format = NUMBER_FORMATS["integer"]
         put_text(ws.cell(r, work_col - 1), scenario.name)
         ws.cell(r, work_col - 1).style = CALC
         ws.cell(r, work_col).number_format = NUMBER_FORMATS["money"]
