@@ -100,7 +100,7 @@ def test_recalc_json_and_text(tmp_path):
                                "incremental_pv_costs", "incremental_pv_benefits", "bcr", "discounted_payback_year",
                                "discounted_payback_financial_year", "cost_switching_value", "benefit_switching_value",
                                "sensitivity", "driver_switching_values"}
-    assert data["options"][2]["discounted_payback_financial_year"] == "2033/34"
+    assert data["options"][2]["discounted_payback_financial_year"] == "2034/35"
     text = runner.invoke(app, ["recalc", str(out)]).output
     assert "NPV vs DN" in text and "O2" in text
 

@@ -41,8 +41,8 @@ def test_collect_xlsx(submissions, example_case, tmp_path):
     assert rows[0] == CASE_HEADERS
     assert [r[0] for r in rows[1:]] == [1, 2, 3]
     first = dict(zip(CASE_HEADERS, rows[1]))
-    assert first["Preferred option"] == "O2" and round(first["NPV vs do nothing"]) == 209927
-    assert first["Payback year"] == 6 and first["Errors"] == 0 and first["Status"] == "valid"
+    assert first["Preferred option"] == "O2" and round(first["NPV vs do nothing"]) == 143794
+    assert first["Payback year"] == 7 and first["Errors"] == 0 and first["Status"] == "valid"
     hostile = cases.cell(3, CASE_HEADERS.index("Title") + 1)
     assert hostile.value == HOSTILE_TITLE and hostile.data_type == "s"  # text, never a formula
     assert dict(zip(CASE_HEADERS, rows[3]))["Status"] == "unreadable"
