@@ -5,6 +5,7 @@ areas and page breaks; calculated columns; lines typed below a table (openpyxl a
 from __future__ import annotations
 
 import copy
+import re
 import time
 from pathlib import Path
 
@@ -216,3 +217,17 @@ def test_row_inserted_in_calc(tmp_path):
     report = validate_workbook(edited)
     assert [(f.sheet, f.cell) for f in report.findings if f.rule == "XC705"] == [("Risks", f"G{row}")]
     assert _risks_row(risks, row + 1)["Score"].startswith("=")  # the rows below keep theirs
+
+
+def test_the_affordability_sheet_prints_only_the_filled_options_then_the_reconciliation(tmp_path):
+    path = tmp_path / "example.xlsx"
+    case = load_case(EXAMPLE)
+    write_workbook(case, path)
+    ws = openpyxl.load_workbook(path)["Affordability"]
+    table = ws.tables["Affordability"]
+    header = int(table.ref.split(":")[0][1:])
+    areas = [re.findall(r"\$([A-Z]+)\$(\d+)", area) for area in ws.print_area.split(",")]
+    (_, first), (_, last) = areas[0]
+    assert (int(first), int(last)) == (1, header + len(case.options) * case.assumptions.appraisal_years)  # no empty slots
+    (_, start), _ = areas[1]  # the reconciliation and its chart, on a page of their own
+    assert int(start) < int(ws.tables["Reconciliation"].ref.split(":")[0][1:])

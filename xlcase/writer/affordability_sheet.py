@@ -54,6 +54,9 @@ def write_affordability_sheet(ws: Worksheet, sheet: Sheet, grid: AppraisalGrid, 
     _write_reconciliation(ws, grid, reconciliation_top)
     _chart(ws, grid, col, charted, reconciliation_top + len(grid.blocks) + 3)
     finish_sheet(ws, freeze=f"{col['pay']}{HEADER + 1}")
+    if charted < len(grid.blocks):  # print the filled options' rows, then the reconciliation and chart
+        last = get_column_letter(ws.max_column)
+        ws.print_area = [f"A1:{last}{HEADER + charted * grid.years}", f"A{reconciliation_top - 1}:{last}{ws.max_row + 20}"]
 
 
 class _Sums:
