@@ -80,6 +80,8 @@ def test_every_figure_and_word_printed_in_full(printed, factor):
     pages = pdf_layout.words(pdf)
     hashes = [(w.page, w.text) for page in pages for w in page if "###" in w.text]
     assert hashes == [], "figures too wide for their columns"
+    empty_dates = [(w.page, w.text) for page in pages for w in page if w.text == "1899"]
+    assert empty_dates == [], "a date that is not given printed as 30 Dec 1899"
     overlapping = [(a.page, a.text, b.text) for page in pages for a, b in pdf_layout.overlaps(page)]
     assert overlapping == [], "labels printed over each other"
     wb = openpyxl.load_workbook(workbook, data_only=True)

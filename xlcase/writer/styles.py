@@ -23,6 +23,7 @@ NUMBER_FORMATS = {
     "percent": "0.0%",
     "rate": "0.00%",
     "date": "dd mmm yyyy",
+    "calculated_date": "dd mmm yyyy;;",  # a calculated date that is 0 (none given) shows as blank, not 30 Dec 1899
     "number": "#,##0.0#",
     "integer": "0",
     "year": "0",

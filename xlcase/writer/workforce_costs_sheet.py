@@ -208,7 +208,7 @@ def _write_line(ws: Worksheet, row: int, fields: dict[str, str], year_formula: s
             cell.value = value if value.startswith("=") else float(value)
         cell.style = CALC
         if column.format != "text":
-            cell.number_format = NUMBER_FORMATS[column.format]
+            cell.number_format = NUMBER_FORMATS["calculated_date" if column.format == "date" else column.format]
     for t in range(years):
         letter = get_column_letter(first_year_col + t)
         cell = ws.cell(row, first_year_col + t, year_formula.replace("{row}", str(row)).replace("{year}", letter))
