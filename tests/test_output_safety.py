@@ -72,7 +72,7 @@ def test_validate_shows_hostile_names_as_escapes(hostile_names, fmt):
         assert "case\\x1b[2J\\nFAKE.xlsx: VALID\\n\\x9b31m\\u202e.xlsx" in as_read(done.stdout, fmt)
     if fmt == "text":
         head = done.stdout.splitlines()[0]
-        assert head.endswith(": INVALID  completeness 98%  31 errors, 0 warnings, 2 info"), head
+        assert re.search(r"\.xlsx: INVALID  completeness \d+%  \d+ errors, \d+ warnings, \d+ info$", head), head
 
 
 def test_the_coloured_terminal_output_is_safe_too(hostile_names):
