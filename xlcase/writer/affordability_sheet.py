@@ -14,7 +14,7 @@ from openpyxl.chart.series import SeriesLabel
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlcase.financial import CASH_RELEASING
+from xlcase.conventions import CASH_RELEASING
 from xlcase.template import Sheet, Template
 from xlcase.writer.appraisal_sheet import ROW_IN_PERIOD, YEAR_COL, AppraisalGrid
 from xlcase.writer.cells import add_table, financial_year_formula, header_row
