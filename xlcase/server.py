@@ -247,6 +247,7 @@ def create_app(limits: Limits | None = None) -> Any:
     for name in SERVER_MODULES:
         sys.modules[name] = functions
     try:
+        _object_cache_on_the_event_loop()
         from xlwings_server import main
     except ImportError as error:
         pool.close()
@@ -257,13 +258,36 @@ def create_app(limits: Limits | None = None) -> Any:
     return _app
 
 
-def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "warning") -> None:
+def _object_cache_on_the_event_loop() -> None:
+    """Without an object cache (no XLWINGS_OBJECT_CACHE_URL), answer xlwings Server's cache dependency on the
+    event loop. Its dependency is a plain generator that then yields None, and FastAPI runs a plain generator
+    in its thread pool: a hand-off to a thread and back for every call. It is replaced before the server's
+    routes are defined, so they take the replacement (FastAPI's `dependency_overrides` would instead rebuild
+    every dependency of every call, which costs more than the thread)."""
+    from xlwings_server import databases
+
+    if databases.redis_pool is None:
+        databases.get_redis_client = _no_object_cache
+
+
+async def _no_object_cache() -> None:
+    return None
+
+
+def app_factory() -> Any:
+    """`create_app()` for uvicorn's worker processes (``xlcase serve --workers N``): each builds its own app."""
+    return create_app()
+
+
+def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "warning", workers: int = 1) -> None:
     """Serve xlcase's functions with uvicorn until interrupted.
 
     Args:
         host: the address to listen on (127.0.0.1 keeps it to this machine).
         port: the TCP port.
         log_level: uvicorn's log level; at "info" or below each request is logged too.
+        workers: server processes sharing the port (uvicorn's workers), each with its own app, limits
+            and XLCASE_SERVE_WORKERS worker processes; 1 serves from this process.
 
     Raises:
         BadInputError: a limit's environment variable is not a positive number.
@@ -275,4 +299,10 @@ def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "wa
           f"{limits.time_limit:g} s, in one of {limits.workers} worker processes (XLCASE_SERVE_* variables)",
           file=sys.stderr)
     quiet = log_level.lower() not in ("info", "debug", "trace")
-    uvicorn.run(create_app(limits), host=host, port=port, log_level=log_level, access_log=not quiet)
+    if workers > 1:  # each process makes its app: the limits are read from the same environment
+        if importlib.util.find_spec("xlwings_server") is None:
+            raise ServerNotInstalledError("xlwings Server is not installed: pip install 'xlcase[server]'")
+        uvicorn.run(f"{__name__}:app_factory", factory=True, workers=workers, host=host, port=port,
+                    log_level=log_level, access_log=not quiet)
+    else:
+        uvicorn.run(create_app(limits), host=host, port=port, log_level=log_level, access_log=not quiet)
