@@ -202,6 +202,28 @@ def mark_pyodide_absent() -> None:
             sys.modules[name] = None  # type: ignore[assignment]
 
 
+def skip_jsnull_checks() -> None:
+    """Answer xlwings' per-cell Pyodide check (`is_jsnull`) without trying an import, outside Pyodide.
+
+    Even refused at once (mark_pyodide_absent), the import it tries for every cell of every argument
+    still goes through the import machinery: about 5 µs a cell, a quarter of validating a table of a
+    hundred cells. Outside Pyodide there is no JsNull, so the answer is always no. Call it once
+    xlwings is imported; inside Pyodide it does nothing.
+    """
+    if sys.modules.get("pyodide") is not None or importlib.util.find_spec("pyodide") is not None:
+        return
+    import xlwings.conversion.standard
+    import xlwings.utils
+
+    for module in (xlwings.utils, xlwings.conversion.standard):
+        if hasattr(module, "is_jsnull"):
+            module.is_jsnull = _never_jsnull
+
+
+def _never_jsnull(_value: Any) -> bool:
+    return False
+
+
 _app: Any = None  # the one app of this process (see the module doc)
 
 
@@ -233,6 +255,7 @@ def create_app(limits: Limits | None = None) -> Any:
         from xlcase import serving
     except ImportError as error:
         raise ServerNotInstalledError(f"xlwings is not installed: pip install 'xlcase[server]' ({error})") from error
+    skip_jsnull_checks()
     if not all(hasattr(f, "__xlfunc__") for f in excel.FUNCTIONS):
         raise RuntimeError("xlwings was imported before XLWINGS_ON_SERVER=true was set, so its decorators are "
                            "the desktop ones: call create_app() before anything imports xlwings")
