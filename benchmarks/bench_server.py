@@ -205,8 +205,8 @@ def main() -> int:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     payloads = [] if args.hostile else bodies(args.calls)
     with tempfile.TemporaryDirectory() as cwd:
-        server = subprocess.Popen([sys.executable, "-m", "xlcase", "serve", "--host", HOST, "--port", str(port),
-                                   "--workers", str(args.workers)],
+        workers = ["--workers", str(args.workers)] if args.workers != 1 else []
+        server = subprocess.Popen([sys.executable, "-m", "xlcase", "serve", "--host", HOST, "--port", str(port), *workers],
                                   cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://{HOST}:{port}"
         try:

@@ -357,7 +357,7 @@ def test_xlcase_serve_as_a_real_process(tmp_path):
         response = httpx.post(f"{base}{CALL}", json=function_call("xlcase_pv", [[100, 100]], None), timeout=10)
         assert response.json() == {"result": [[pytest.approx(present_value([100, 100]))]]}
         workers = worker_pids(process.pid)
-        assert len(workers) == 2
+        assert len(workers) == default_workers()
     assert "noncommercial" in process.stderr.read().lower()  # the licence notice when no key is set
     deadline = time.monotonic() + 15
     while any(running(pid) for pid in workers) and time.monotonic() < deadline:
@@ -409,8 +409,16 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
-def workers_idle(server_pid: int, count: int = 2) -> set[int]:
-    """Wait until the server has ``count`` worker processes, none of them using the CPU (started, waiting for calls)."""
+def default_workers() -> int:
+    from xlcase.server import Limits
+
+    return Limits().workers
+
+
+def workers_idle(server_pid: int, count: int | None = None) -> set[int]:
+    """Wait until the server has ``count`` worker processes (by default as many as it starts), none of them
+    using the CPU (started, waiting for calls)."""
+    count = default_workers() if count is None else count
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         pids = worker_pids(server_pid)
