@@ -15,7 +15,6 @@ command ends with examples.
 from __future__ import annotations
 
 import enum
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -183,6 +182,8 @@ def export(
 @app.command(cls=Command, epilog=examples("xlcase schema > case-schema.json"))
 def schema() -> None:
     """Print the JSON Schema of the case file."""
+    import json
+
     from xlcase.casefile import case_schema
 
     typer.echo(json.dumps(case_schema(), indent=2))
