@@ -330,10 +330,10 @@ def wait_until_up(base: str, process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def serving(cwd: Path, **settings: str):
-    """A real `xlcase serve` process on a free port: yields (base URL, process)."""
+def serving(cwd: Path, *args: str, **settings: str):
+    """A real `xlcase serve [args]` process on a free port: yields (base URL, process)."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "xlcase", "serve", "--host", LOCALHOST, "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "xlcase", "serve", "--host", LOCALHOST, "--port", str(port), *args],
                                cwd=cwd, env=server_env(**settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                text=True)
     base = f"http://{LOCALHOST}:{port}"
@@ -363,6 +363,22 @@ def test_xlcase_serve_as_a_real_process(tmp_path):
     while any(running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in workers if running(pid)], "worker processes outlived the server"
+
+
+@pytest.mark.slow
+def test_xlcase_serve_with_two_server_processes(tmp_path):
+    with serving(tmp_path, "--workers", "2") as (base, process):
+        with httpx.Client(base_url=base, timeout=10) as client:
+            answers = [client.post(CALL, json=function_call("xlcase_pv", [[100, 100]], None)) for _ in range(6)]
+        assert all(a.json() == {"result": [[pytest.approx(present_value([100, 100]))]]} for a in answers)
+        servers = worker_pids(process.pid)  # uvicorn's server processes, each with its own worker processes
+        assert len(servers) == 2
+        everything = servers | {pid for server in servers for pid in worker_pids(server)}
+        assert len(everything) == 2 + 2 * default_workers()
+    deadline = time.monotonic() + 15
+    while any(running(pid) for pid in everything) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in everything if running(pid)], "server or worker processes outlived the command"
 
 
 def running(pid: int) -> bool:
