@@ -18,6 +18,7 @@ import yaml
 from xlcase.atomic import PARTIAL_MARK, check_output
 from xlcase.errors import OutputError
 from xlcase.reference import REFERENCE_DIR
+from xlcase.shipped_data import copy_path
 from xlcase.template import templates_dir
 from xlcase.validation import expand_paths
 
@@ -60,7 +61,8 @@ def test_new_never_replaces_its_own_case_file(tmp_path):
 
 
 def test_no_output_replaces_xlcase_own_templates_or_reference_data():
-    for data in [*templates_dir().glob("*.yaml"), *REFERENCE_DIR.glob("*.yaml")]:
+    shipped = [*templates_dir().glob("*.yaml"), *REFERENCE_DIR.glob("*.yaml")]
+    for data in [*shipped, *(copy_path(path) for path in shipped)]:  # the YAML files and their JSON copies
         with pytest.raises(OutputError, match="file being read"):
             check_output(data, force=True)
 

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xlcase.appraisal import Appraisal, appraise
-from xlcase.financial import Affordability
 from xlcase.atomic import write_text_atomically
 from xlcase.casefile import dump_case, load_case
 from xlcase.findings import Finding
@@ -15,7 +13,9 @@ from xlcase.model import Case
 from xlcase.reader import Submission, read_workbook
 from xlcase.template import DEFAULT_TEMPLATE
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the engine (numpy) is imported by the functions that appraise: `new` never needs it
+    from xlcase.appraisal import Appraisal
+    from xlcase.financial import Affordability
     from xlcase.paper.build import Inputs
 
 
@@ -74,6 +74,7 @@ class Recalculation:
 def recalc_workbook(workbook: str | Path) -> Recalculation:
     """Appraise the inputs typed into a workbook (the economic and the financial case) and compare its saved
     formula results with the engine."""
+    from xlcase.appraisal import appraise
     from xlcase.cached_results import cached_result_findings
     from xlcase.financial import affordability
 
@@ -112,6 +113,7 @@ def paper_inputs(source: str | Path, *, with_findings: bool = False) -> Inputs:
         UnreadableWorkbookError: the file cannot be read as a workbook (XC001).
     """
     import xlcase
+    from xlcase.appraisal import appraise
     from xlcase.paper.build import Inputs
     from xlcase.review import Review
     from xlcase.validation import review_report

@@ -181,11 +181,11 @@ def _finish_quietly(error: BaseException) -> None:
 
 
 def _own_data_files() -> list[Path]:
-    """xlcase's workbook templates and reference data: every command reads some of them."""
-    from xlcase.reference import REFERENCE_DIR
-    from xlcase.template import templates_dir
+    """xlcase's workbook templates and reference data, and their JSON copies: every command reads some of them."""
+    from xlcase.shipped_data import copy_path, shipped_files
 
-    return [*templates_dir().glob("*.yaml"), *REFERENCE_DIR.glob("*.yaml")]
+    files = shipped_files()
+    return [*files, *(copy_path(f) for f in files)]
 
 
 def _umask() -> int:

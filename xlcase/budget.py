@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import ctypes
+import gc
 import math
 import multiprocessing
 import os
@@ -26,6 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
+
+GC_THRESHOLD = 50_000  # new container objects between two collections of the youngest generation
 
 try:
     import resource
@@ -202,6 +205,7 @@ def _work(conn: Connection, function: Callable[[Any], Any], warm: Callable[[], N
             warm()
         except Exception:  # a failing warm-up fails the first task too, and that task reports it
             pass
+    settle_garbage_collector()
     _limit_memory(memory_mb)
     try:
         conn.send(_Ready())
@@ -211,6 +215,17 @@ def _work(conn: Connection, function: Callable[[Any], Any], warm: Callable[[], N
         os._exit(MEMORY_EXIT)
     except (EOFError, OSError):  # the parent has gone, or closed the pipe: nothing more to do
         pass
+
+
+def settle_garbage_collector() -> None:
+    """Tune the cycle collector for a worker that has warmed up: what the imports and caches made is
+    moved out of the collector's sight (it lives as long as the process), and collections start after
+    GC_THRESHOLD new container objects rather than 700. Reading a workbook makes tens of thousands of
+    short-lived tuples and dicts, freed by reference counting; scanning them took about a sixth of the
+    time of validating a small workbook. Cycles are still collected, only less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def answer(function: Callable[[Any], Any], item: Any) -> Any:

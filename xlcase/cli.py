@@ -15,7 +15,6 @@ command ends with examples.
 from __future__ import annotations
 
 import enum
-import json
 import os
 import sys
 from pathlib import Path
@@ -186,6 +185,8 @@ def export(
 @app.command(cls=Command, epilog=examples("xlcase schema > case-schema.json"))
 def schema() -> None:
     """Print the JSON Schema of the case file."""
+    import json
+
     from xlcase.casefile import case_schema
 
     typer.echo(json.dumps(case_schema(), indent=2))
@@ -386,11 +387,13 @@ def paper(
     say(f"wrote {written[0]}{extra}")
 
 
-@app.command(cls=Command, epilog=examples("xlcase serve", "xlcase serve --port 8080"))
+@app.command(cls=Command, epilog=examples("xlcase serve", "xlcase serve --port 8080", "xlcase serve --workers 2"))
 def serve(
     host: Annotated[str, typer.Option(metavar="ADDRESS", help="Address to listen on (127.0.0.1 keeps it to this "
                                       "machine).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(metavar="PORT", help="TCP port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(metavar="N", min=1, help="Server processes sharing the port, each with "
+                                         "its own XLCASE_SERVE_WORKERS worker processes (default 1).")] = 1,
 ) -> None:
     """Run xlwings Server with xlcase's Excel functions.
 
@@ -406,7 +409,7 @@ def serve(
                    err=True)
     say(f"xlcase functions on xlwings Server at http://{host}:{port} (Ctrl+C stops it)", err=True)
     try:
-        run(host, port)
+        run(host, port, workers=workers)
     except ServerNotInstalledError as error:
         say(f"error: {error}", err=True, fg=typer.colors.RED)
         raise typer.Exit(EXIT_UNREADABLE) from None

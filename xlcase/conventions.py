@@ -8,5 +8,6 @@ RECONCILIATION_ROUNDING = 0.01  # pounds: how far the financial case's reconcili
 # continue after the project (recurrent) unless a line says otherwise.
 PAY_CATEGORIES = frozenset({"pay", "backfill", "mentoring", "management", "external_staff"})
 RECURRENT_CATEGORIES = frozenset({"pay", "management", "external_staff"})
+CASH_RELEASING = "cash_releasing"  # the benefit class that the financial case counts as cash
 TYPICAL_STANDARD = "ST0215"  # the assistant practitioner (health) apprenticeship, whose duration is the default
 DRIVER_FIGURE = "switching_value_"  # + a driver: its switching value in the Results table (switching_value_agency_rate)

@@ -28,12 +28,11 @@ from typing import Any
 import numpy as np
 
 from xlcase.appraisal import OptionMatrix, effective_optimism_bias
-from xlcase.conventions import PAY_CATEGORIES, RECURRENT_CATEGORIES
+from xlcase.conventions import CASH_RELEASING, PAY_CATEGORIES, RECURRENT_CATEGORIES
 from xlcase.model import Case, CostLine
 from xlcase.text import financial_year
 from xlcase.workforce import generated_lines
 
-CASH_RELEASING = "cash_releasing"
 YEAR_KEYS = ("pay", "non_pay", "total_costs", "recurrent_costs", "non_recurrent_costs", "funding",
              "cash_releasing_benefits", "net_impact", "net_impact_vs_do_nothing", "cumulative_vs_do_nothing")
 RECONCILIATION_KEYS = ("economic_net_benefit_vs_do_nothing", "less_non_cash_benefits", "add_optimism_bias",

@@ -17,7 +17,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from xlcase.casefile import expected_text, key_path
 from xlcase.findings import Finding
 from xlcase.model import MAX_APPRAISAL_YEARS, Case
 from xlcase.package import (
@@ -383,6 +382,8 @@ class _Reader:
             try:
                 return Case.model_validate(data)
             except ValidationError as exc:
+                from xlcase.casefile import expected_text  # only for a refused value: it imports PyYAML
+
                 for error in exc.errors(include_url=False):
                     loc = tuple(error["loc"])
                     where = locate(self.locations, loc)
@@ -400,6 +401,8 @@ class _Reader:
 
     def _describe(self, loc: Path_) -> str:
         """'Likelihood of the Risks table, row 2' for ('risks', 1, 'likelihood'); the key path otherwise."""
+        from xlcase.casefile import key_path  # only for a refused value: it imports PyYAML
+
         for table in self.template.tables.values():
             key = tuple(table.key.split("."))
             if loc[: len(key)] == key and len(loc) > len(key) and isinstance(loc[len(key)], int):

@@ -13,10 +13,10 @@ import functools
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from xlcase.errors import BadInputError
+from xlcase.shipped_data import load_shipped_yaml
 
 REFERENCE_DIR = Path(__file__).parent / "reference_data"
 GREEN_BOOK_FILE = "green_book.yaml"
@@ -390,8 +390,7 @@ class Agency(_Data):
 def _load(filename: str, model: type[_Model]) -> _Model:
     """A reference data file, validated; its errors name the file and the key path."""
     path = REFERENCE_DIR / filename
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    data: Any = load_shipped_yaml(path)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

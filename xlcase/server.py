@@ -22,8 +22,11 @@ others, and within these limits (``Limits``; each an environment variable):
 - ``XLCASE_SERVE_TIME_LIMIT`` (default 10 seconds): a call still computing after this long is
   ``#VALUE!`` "took longer than 10 s", and its worker process is killed and replaced; a call that
   finds no worker free for this long is ``#VALUE!`` "the server is busy".
-- ``XLCASE_SERVE_WORKERS`` (default 2): worker processes (about 100 MB each, 170 MB computing a call
-  at the cell limit), so calls computed at once.
+- ``XLCASE_SERVE_WORKERS`` (default 3): worker processes (about 100 MB each, 170 MB computing a call
+  at the cell limit), so calls computed at once. One more than a 2-core machine's cores: while the
+  server's event loop is busy reading requests, a worker that has answered waits for its next call,
+  and with two workers they stood idle so often that 50 calls in flight got half the throughput of
+  5 (350 calls/s against 600); with three, 600 at either.
 
 xlwings Server's own settings (``XLWINGS_*`` environment variables) are set before the server is
 imported, and only where the user has not set them:
@@ -76,7 +79,7 @@ class Limits:
     max_bytes_in_flight: int = 25_000_000
     max_cells: int = 200_000
     time_limit: float = 10.0
-    workers: int = 2
+    workers: int = 3
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Limits:
@@ -202,6 +205,28 @@ def mark_pyodide_absent() -> None:
             sys.modules[name] = None  # type: ignore[assignment]
 
 
+def skip_jsnull_checks() -> None:
+    """Answer xlwings' per-cell Pyodide check (`is_jsnull`) without trying an import, outside Pyodide.
+
+    Even refused at once (mark_pyodide_absent), the import it tries for every cell of every argument
+    still goes through the import machinery: about 5 µs a cell, a quarter of validating a table of a
+    hundred cells. Outside Pyodide there is no JsNull, so the answer is always no. Call it once
+    xlwings is imported; inside Pyodide it does nothing.
+    """
+    if sys.modules.get("pyodide") is not None or importlib.util.find_spec("pyodide") is not None:
+        return
+    import xlwings.conversion.standard
+    import xlwings.utils
+
+    for module in (xlwings.utils, xlwings.conversion.standard):
+        if hasattr(module, "is_jsnull"):
+            module.is_jsnull = _never_jsnull
+
+
+def _never_jsnull(_value: Any) -> bool:
+    return False
+
+
 _app: Any = None  # the one app of this process (see the module doc)
 
 
@@ -233,6 +258,7 @@ def create_app(limits: Limits | None = None) -> Any:
         from xlcase import serving
     except ImportError as error:
         raise ServerNotInstalledError(f"xlwings is not installed: pip install 'xlcase[server]' ({error})") from error
+    skip_jsnull_checks()
     if not all(hasattr(f, "__xlfunc__") for f in excel.FUNCTIONS):
         raise RuntimeError("xlwings was imported before XLWINGS_ON_SERVER=true was set, so its decorators are "
                            "the desktop ones: call create_app() before anything imports xlwings")
@@ -247,6 +273,7 @@ def create_app(limits: Limits | None = None) -> Any:
     for name in SERVER_MODULES:
         sys.modules[name] = functions
     try:
+        _object_cache_on_the_event_loop()
         from xlwings_server import main
     except ImportError as error:
         pool.close()
@@ -257,13 +284,36 @@ def create_app(limits: Limits | None = None) -> Any:
     return _app
 
 
-def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "warning") -> None:
+def _object_cache_on_the_event_loop() -> None:
+    """Without an object cache (no XLWINGS_OBJECT_CACHE_URL), answer xlwings Server's cache dependency on the
+    event loop. Its dependency is a plain generator that then yields None, and FastAPI runs a plain generator
+    in its thread pool: a hand-off to a thread and back for every call. It is replaced before the server's
+    routes are defined, so they take the replacement (FastAPI's `dependency_overrides` would instead rebuild
+    every dependency of every call, which costs more than the thread)."""
+    from xlwings_server import databases
+
+    if databases.redis_pool is None:
+        databases.get_redis_client = _no_object_cache
+
+
+async def _no_object_cache() -> None:
+    return None
+
+
+def app_factory() -> Any:
+    """`create_app()` for uvicorn's worker processes (``xlcase serve --workers N``): each builds its own app."""
+    return create_app()
+
+
+def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "warning", workers: int = 1) -> None:
     """Serve xlcase's functions with uvicorn until interrupted.
 
     Args:
         host: the address to listen on (127.0.0.1 keeps it to this machine).
         port: the TCP port.
         log_level: uvicorn's log level; at "info" or below each request is logged too.
+        workers: server processes sharing the port (uvicorn's workers), each with its own app, limits
+            and XLCASE_SERVE_WORKERS worker processes; 1 serves from this process.
 
     Raises:
         BadInputError: a limit's environment variable is not a positive number.
@@ -275,4 +325,10 @@ def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "wa
           f"{limits.time_limit:g} s, in one of {limits.workers} worker processes (XLCASE_SERVE_* variables)",
           file=sys.stderr)
     quiet = log_level.lower() not in ("info", "debug", "trace")
-    uvicorn.run(create_app(limits), host=host, port=port, log_level=log_level, access_log=not quiet)
+    if workers > 1:  # each process makes its app: the limits are read from the same environment
+        if importlib.util.find_spec("xlwings_server") is None:
+            raise ServerNotInstalledError("xlwings Server is not installed: pip install 'xlcase[server]'")
+        uvicorn.run(f"{__name__}:app_factory", factory=True, workers=workers, host=host, port=port,
+                    log_level=log_level, access_log=not quiet)
+    else:
+        uvicorn.run(create_app(limits), host=host, port=port, log_level=log_level, access_log=not quiet)

@@ -31,7 +31,7 @@ from xlwings import conversion, script
 
 import xlcase.excel as excel
 from xlcase.excel.scripts import SHEET_SCRIPTS, Rows, problem_rows, sheet_rows, write_sheet
-from xlcase.server import limit_env, mark_pyodide_absent
+from xlcase.server import limit_env, mark_pyodide_absent, skip_jsnull_checks
 from xlcase.workers import CallFailed, WorkerPool
 
 SERVED_MODULE = "xlcase_served"
@@ -141,6 +141,7 @@ def warm_up() -> None:
     from xlcase.template import load_template
 
     mark_pyodide_absent()
+    skip_jsnull_checks()
     all_rules()
     load_template()
 

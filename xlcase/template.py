@@ -25,11 +25,11 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field as ModelField, ValidationError, model_validator
 
 from xlcase.errors import BadInputError, UnknownTemplateError
 from xlcase.model import CODE_LISTS
+from xlcase.shipped_data import ShippedYamlError, load_shipped_yaml
 
 DEFAULT_TEMPLATE = "assistant-practitioner"
 TEMPLATE_PROPERTY = "xlcase.template"  # custom document properties recording the template
@@ -613,11 +613,10 @@ def _load_template(name: str) -> Template:
         known = ", ".join(known_paths)
         raise UnknownTemplateError(f"no workbook template named {name!r} (available: {known})")
     try:
-        data: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise TemplateError(f"the template does not parse: {getattr(exc, 'problem', None) or exc}", location=where) from None
+        data: Any = load_shipped_yaml(path)
+    except ShippedYamlError as exc:
+        where = f"{path}:{exc.line}" if exc.line else str(path)
+        raise TemplateError(f"the template does not parse: {exc.problem}", location=where) from None
     try:
         return Template.model_validate({**data, "path": path})
     except ValidationError as exc:

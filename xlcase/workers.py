@@ -24,6 +24,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from xlcase.budget import settle_garbage_collector
+
 logger = logging.getLogger(__name__)
 
 START_WAIT = 120.0  # seconds a new worker process may take to start (imports, warm_up)
@@ -41,6 +43,7 @@ def _serve(connection: Connection, warm_up: Callable[[], None] | None) -> None:
     try:
         if warm_up is not None:
             warm_up()
+        settle_garbage_collector()
         started: tuple[str, Any] = (READY, None)
     except Exception as error:
         started = ("error", RuntimeError(f"a worker process could not start: {type(error).__name__}: {error}"))

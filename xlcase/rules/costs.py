@@ -9,7 +9,7 @@ import numpy as np
 
 from xlcase.appraisal import option_key
 from xlcase.completeness import filled
-from xlcase.financial import CASH_RELEASING
+from xlcase.conventions import CASH_RELEASING
 from xlcase.findings import Finding
 from xlcase.formats import pounds
 from xlcase.review import Review

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from openpyxl import Workbook
+# openpyxl imports numpy when it is installed, only to accept numpy numbers as cell values; the writer
+# gives it Python numbers only, and importing numpy would be a quarter of `xlcase new`'s time. So,
+# unless something has imported numpy already, openpyxl is imported while numpy is hidden from it.
+_HIDE_NUMPY = "numpy" not in sys.modules
+if _HIDE_NUMPY:
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # `import numpy` raises ImportError meanwhile
+try:
+    from openpyxl import Workbook
+finally:
+    if _HIDE_NUMPY:
+        del sys.modules["numpy"]
 from openpyxl.packaging.custom import StringProperty
 
 from xlcase.atomic import atomic_output

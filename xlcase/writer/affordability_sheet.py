@@ -14,10 +14,10 @@ from openpyxl.chart.series import SeriesLabel
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlcase.financial import CASH_RELEASING
+from xlcase.conventions import CASH_RELEASING
 from xlcase.template import Sheet, Template
 from xlcase.writer.appraisal_sheet import ROW_IN_PERIOD, YEAR_COL, AppraisalGrid
-from xlcase.writer.cells import add_table, financial_year_formula, header_row
+from xlcase.writer.cells import add_table, financial_year_formula, header_row, put_style
 from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.inputs_sheet import RECONCILIATION_TOLERANCE
 from xlcase.writer.layout import FIRST_COLUMN
@@ -44,7 +44,7 @@ def write_affordability_sheet(ws: Worksheet, sheet: Sheet, grid: AppraisalGrid, 
             formulas = sums.row(block, t, {figure: f"${letter}{row}" for figure, letter in col.items()})
             for offset, column in enumerate(columns):
                 cell = ws.cell(row, FIRST_COLUMN + offset, formulas[column.figure])
-                cell.style = OUTPUT if column.highlight else CALC
+                put_style(cell, OUTPUT if column.highlight else CALC)
                 if column.format != "text":
                     cell.number_format = NUMBER_FORMATS[column.format]
             row += 1
@@ -156,7 +156,7 @@ def _write_reconciliation(ws: Worksheet, grid: AppraisalGrid, top: int) -> None:
     """From the economic case's net benefit vs do nothing (real, undiscounted) to the financial case's net impact."""
     template = grid.template
     words = template.affordability
-    ws.cell(top - 1, FIRST_COLUMN, words.reconciliation_heading).style = SUBHEADING
+    put_style(ws.cell(top - 1, FIRST_COLUMN, words.reconciliation_heading), SUBHEADING)
     columns = words.reconciliation_columns
     header_row(ws, top, FIRST_COLUMN, [c.header for c in columns])
     table = words.table
@@ -194,7 +194,7 @@ def _write_reconciliation(ws: Worksheet, grid: AppraisalGrid, top: int) -> None:
             formula = figures[column.figure]
             value = formula if column.figure == "id" else f'=IF({option}="","",{formula})'
             cell = ws.cell(row, FIRST_COLUMN + offset, value)
-            cell.style = OUTPUT if column.highlight else CALC
+            put_style(cell, OUTPUT if column.highlight else CALC)
             if column.format != "text":
                 cell.number_format = NUMBER_FORMATS[column.format]
     last_col = get_column_letter(FIRST_COLUMN + len(columns) - 1)

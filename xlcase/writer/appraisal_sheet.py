@@ -19,7 +19,7 @@ from xlcase.model import DRIVERS
 from xlcase.conventions import HEALTH_CLASS
 from xlcase.reference import HEALTH_SCHEDULE, STANDARD_SCHEDULE
 from xlcase.template import Sheet, Template
-from xlcase.writer.cells import define_name, financial_year_formula
+from xlcase.writer.cells import define_name, financial_year_formula, put_style
 from xlcase.writer.fit import text_width
 from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.inputs_sheet import PAYBACK_TOLERANCE_NAME, RATE_FROM, schedule_name
@@ -285,12 +285,12 @@ def _write_block(ws: Worksheet, grid: AppraisalGrid, block: OptionBlock) -> None
 
 
 def _label(ws: Worksheet, row: int, text: str) -> None:
-    ws.cell(row, 2, text).style = LABEL
+    put_style(ws.cell(row, 2, text), LABEL)
 
 
 def _calc(ws: Worksheet, row: int, col: int, value, fmt: str | None = None):
     cell = ws.cell(row, col, value)
-    cell.style = CALC
+    put_style(cell, CALC)
     if fmt:
         cell.number_format = NUMBER_FORMATS[fmt]
     return cell

@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlcase.completeness import section_formulas
 from xlcase.writer.affordability_sheet import reconciliation_check
 from xlcase.template import Sheet, Template
-from xlcase.writer.cells import add_table, define_name, header_row, put_text
+from xlcase.writer.cells import add_table, define_name, header_row, put_style, put_text
 from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.layout import FIRST_COLUMN, Layout
 from xlcase.writer.styles import CALC, LABEL, NUMBER_FORMATS, OUTPUT
@@ -51,14 +51,14 @@ def write_checks_sheet(ws: Worksheet, sheet: Sheet, template: Template, layout: 
     ok_col = get_column_letter(FIRST_COLUMN + 3)
     add_table(ws, words.table, f"{get_column_letter(FIRST_COLUMN)}{header}:{ok_col}{row - 1}")
     row += 1
-    ws.cell(row, FIRST_COLUMN + 1, "Overall completeness").style = LABEL
+    put_style(ws.cell(row, FIRST_COLUMN + 1, "Overall completeness"), LABEL)
     total = ws.cell(row, FIRST_COLUMN + 2, f"=AVERAGE({result_col}{first_score}:{result_col}{last_score})")
-    total.style = OUTPUT
+    put_style(total, OUTPUT)
     total.number_format = NUMBER_FORMATS["percent"]
     define_name(ws, "Completeness", total.coordinate)
-    ws.cell(row + 1, FIRST_COLUMN + 1, "Master check (every check OK)").style = LABEL
+    put_style(ws.cell(row + 1, FIRST_COLUMN + 1, "Master check (every check OK)"), LABEL)
     master = ws.cell(row + 1, FIRST_COLUMN + 2, f"=AND({ok_col}{header + 1}:{ok_col}{row - 2})")
-    master.style = OUTPUT
+    put_style(master, OUTPUT)
     define_name(ws, "MasterCheck", master.coordinate)
     finish_sheet(ws, freeze="A5")
 
@@ -67,7 +67,7 @@ def _check_row(ws: Worksheet, row: int, section: str, text: str, result: str, ok
     put_text(ws.cell(row, FIRST_COLUMN), section)
     put_text(ws.cell(row, FIRST_COLUMN + 1), text)
     cell = ws.cell(row, FIRST_COLUMN + 2, result)
-    cell.style = CALC
+    put_style(cell, CALC)
     if fmt:
         cell.number_format = NUMBER_FORMATS[fmt]
-    ws.cell(row, FIRST_COLUMN + 3, ok).style = CALC
+    put_style(ws.cell(row, FIRST_COLUMN + 3, ok), CALC)

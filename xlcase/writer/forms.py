@@ -22,6 +22,7 @@ from xlcase.writer.cells import (
     header_row,
     put_text,
     put_input,
+    put_style,
     widen,
 )
 from xlcase.writer.headline import write_headline
@@ -42,11 +43,11 @@ RED, AMBER, GREEN = "F8CBAD", "FFE699", "C6EFCE"
 def write_heading(ws: Worksheet, heading: str | None, intro: str | None) -> int:
     """Heading and intro at the top of a sheet; returns the first free row."""
     ws.column_dimensions["A"].width = 2
-    ws.cell(1, FIRST_COLUMN, heading or ws.title).style = HEADING
+    put_style(ws.cell(1, FIRST_COLUMN, heading or ws.title), HEADING)
     if intro:
         cell = ws.cell(2, FIRST_COLUMN)
         put_text(cell, intro)
-        cell.style = NOTE
+        put_style(cell, NOTE)
         cell.alignment = Alignment(wrap_text=False, vertical="top")
     return 4
 
@@ -105,7 +106,7 @@ def write_fields(ws: Worksheet, fields: tuple[Field, ...], case: Case, template:
     for f in fields:
         label = ws.cell(row, FIRST_COLUMN)
         put_text(label, f.label + (" *" if f.required else ""))
-        label.style = LABEL
+        put_style(label, LABEL)
         add_note(label, f.help)
         cell = ws.cell(row, value_col)
         put_input(cell, value_at(case, f.key), f.type, where=f.key, labels=_labels(template, f.type, f.list))
@@ -124,7 +125,7 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
     """An Excel Table with its filled rows, spare rows, drop-downs, notes and formats."""
     items = list(value_at(case, table.key))
     if table.heading:
-        ws.cell(row, FIRST_COLUMN, table.heading).style = SUBHEADING
+        put_style(ws.cell(row, FIRST_COLUMN, table.heading), SUBHEADING)
         row += 1
     year_col = table.year_column
     if year_col:
@@ -137,15 +138,18 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
     col = first_col
     for column in table.columns:
         width = 1 if column.type != "years" else layout.years
+        # A formula column's formula is the same on every row ([#This Row] references): expanded once
+        formula = ("=" + template.formula(column.formula or "", this_table=table, years=layout.years)
+                   if column.type == "formula" else None)
         for k in range(width):
             header_cell = ws.cell(row, col + k)
             add_note(header_cell, column.help)
             widen(ws, get_column_letter(col + k), column.width)
             for i in range(n_rows):
                 cell = ws.cell(row + 1 + i, col + k)
-                if column.type == "formula":
-                    cell.value = "=" + template.formula(column.formula or "", this_table=table, years=layout.years)
-                    cell.style = CALC
+                if formula is not None:
+                    cell.value = formula
+                    put_style(cell, CALC)
                     continue
                 value = None
                 if i < len(items):
@@ -191,15 +195,15 @@ def _write_year_labels(ws: Worksheet, table: Table, template: Template, row: int
     index_label = ws.cell(row, first - 1, axis.year)
     fy_label = ws.cell(row + 1, first - 1, axis.financial_year)
     for cell in (index_label, fy_label):
-        cell.style = LABEL
+        put_style(cell, LABEL)
         cell.alignment = Alignment(horizontal="right")
     for t in range(layout.years):
         col = first + t
         index = ws.cell(row, col, t)
-        index.style = CALC
+        put_style(index, CALC)
         letter = get_column_letter(col)
         fy = ws.cell(row + 1, col, financial_year_formula(f"{letter}{row}"))
-        fy.style = CALC
+        put_style(fy, CALC)
         fy.font = Font(bold=True)
         fy.alignment = Alignment(horizontal="center")
     return row + 2

@@ -7,7 +7,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.template import Template
-from xlcase.writer.cells import define_name, fit_row_height, put_text
+from xlcase.writer.cells import define_name, fit_row_height, put_style, put_text
 from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.layout import FIRST_COLUMN
 from xlcase.writer.styles import CALC, INPUT, LABEL, NOTE, OUTPUT
@@ -24,18 +24,18 @@ def write_guide_sheet(ws: Worksheet, template: Template) -> None:
     ws.column_dimensions["C"].width = STEP_WIDTH
     purpose = ws.cell(2, FIRST_COLUMN)
     put_text(purpose, template.description)
-    purpose.style = NOTE
+    put_style(purpose, NOTE)
     purpose.alignment = Alignment(wrap_text=False)
     row = 4
-    ws.cell(row, 2, "Master check").style = LABEL
+    put_style(ws.cell(row, 2, "Master check"), LABEL)
     master = ws.cell(row, 3, '=IF(MasterCheck,"OK: every check passes","Not yet: see the Checks sheet")')
-    master.style = OUTPUT
-    ws.cell(row + 1, 2, "Completeness").style = LABEL
+    put_style(master, OUTPUT)
+    put_style(ws.cell(row + 1, 2, "Completeness"), LABEL)
     complete = ws.cell(row + 1, 3, "=Completeness")
-    complete.style = OUTPUT
+    put_style(complete, OUTPUT)
     complete.number_format = "0%"
     row += 3
-    ws.cell(row, 2, "How to fill it in").style = LABEL
+    put_style(ws.cell(row, 2, "How to fill it in"), LABEL)
     for i, step in enumerate(words.steps, start=1):
         cell = ws.cell(row, 3)
         put_text(cell, f"{i}. {step.format(form_sheets=form_sheets)}")
@@ -44,7 +44,7 @@ def write_guide_sheet(ws: Worksheet, template: Template) -> None:
         row += 1
     row += 1
     if words.figures:
-        ws.cell(row, 2, words.figures_heading).style = LABEL
+        put_style(ws.cell(row, 2, words.figures_heading), LABEL)
         for text in words.figures:
             cell = ws.cell(row, 3)
             put_text(cell, text)
@@ -52,14 +52,14 @@ def write_guide_sheet(ws: Worksheet, template: Template) -> None:
             fit_row_height(ws, row, [(cell.value, STEP_WIDTH)])
             row += 1
         row += 1
-    ws.cell(row, 2, "Colour key").style = LABEL
+    put_style(ws.cell(row, 2, "Colour key"), LABEL)
     styles = {"input": INPUT, "calculation": CALC, "output": OUTPUT}
     for kind, text in words.colour_key.items():
         style = styles[kind]
-        ws.cell(row, 3, text).style = style
+        put_style(ws.cell(row, 3, text), style)
         row += 1
     row += 1
-    ws.cell(row, 2, "Sheets").style = LABEL
+    put_style(ws.cell(row, 2, "Sheets"), LABEL)
     for sheet in template.sheets[1:]:
         link = ws.cell(row, 2, sheet.name)
         link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet.name}'!A1")  # internal: survives Save As
@@ -67,10 +67,10 @@ def write_guide_sheet(ws: Worksheet, template: Template) -> None:
         ws.cell(row, 3, sheet.heading if sheet.kind == "form" else words.purposes.get(sheet.kind, sheet.heading))
         row += 1
     row += 1
-    ws.cell(row, 2, "Template").style = LABEL
+    put_style(ws.cell(row, 2, "Template"), LABEL)
     name = ws.cell(row, 3, template.name)
     define_name(ws, "XlcaseTemplate", name.coordinate)
-    ws.cell(row + 1, 2, "Template version").style = LABEL
+    put_style(ws.cell(row + 1, 2, "Template version"), LABEL)
     version = ws.cell(row + 1, 3, template.version)
     define_name(ws, "XlcaseTemplateVersion", version.coordinate)
     finish_sheet(ws, freeze=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.template import Template
+from xlcase.writer.cells import put_style
 from xlcase.writer.layout import FIRST_COLUMN
 from xlcase.writer.styles import LABEL, NUMBER_FORMATS, OUTPUT, SUBHEADING
 
@@ -18,7 +19,7 @@ def write_headline(ws: Worksheet, template: Template, row: int) -> int:
     results = template.results
     columns = {c.figure: c for c in results.columns}
     ids = f"{results.table}[{results.header('id')}]"
-    ws.cell(row, label_col, "Headline figures of the preferred option").style = SUBHEADING
+    put_style(ws.cell(row, label_col, "Headline figures of the preferred option"), SUBHEADING)
     figures = [("Preferred option", '=IF(PreferredID="","(none marked)",PreferredID)', "text")]
     figures += [(columns[figure].header,
                  f'=IFERROR(INDEX({results.table}[{columns[figure].header}],MATCH(PreferredID,{ids},0)),"")',
@@ -26,9 +27,9 @@ def write_headline(ws: Worksheet, template: Template, row: int) -> int:
     figures.append(("Master check", '=IF(MasterCheck,"OK: every check passes","Not yet: see the Checks sheet")',
                     "text"))
     for offset, (label, formula, fmt) in enumerate(figures, start=1):
-        ws.cell(row + offset, label_col, label).style = LABEL
+        put_style(ws.cell(row + offset, label_col, label), LABEL)
         cell = ws.cell(row + offset, value_col, formula)
-        cell.style = OUTPUT
+        put_style(cell, OUTPUT)
         if fmt != "text":
             cell.number_format = NUMBER_FORMATS[fmt]
     return row + len(figures) + 1

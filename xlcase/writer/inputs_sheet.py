@@ -17,7 +17,7 @@ from xlcase.reference import HEALTH_SCHEDULE, STANDARD_SCHEDULE
 from xlcase.template import Sheet, Template, sensitivity_name
 from xlcase.conventions import TYPICAL_STANDARD
 from xlcase.pay import rates_for, typical_duration_months
-from xlcase.writer.cells import add_note, define_name, put_text
+from xlcase.writer.cells import add_note, define_name, put_style, put_text
 from xlcase.writer.forms import finish_sheet, write_fields, write_heading
 from xlcase.writer.layout import FIRST_COLUMN, Layout
 from xlcase.writer.styles import CALC, LABEL, NOTE, NUMBER_FORMATS
@@ -72,7 +72,7 @@ NOTE_COLUMNS = 7  # a source note spans the widest reference table, and wraps th
 def _note(ws: Worksheet, row: int, text: str) -> None:
     cell = ws.cell(row, FIRST_COLUMN)
     put_text(cell, text)
-    cell.style = NOTE
+    put_style(cell, NOTE)
     ws.merge_cells(start_row=row, start_column=FIRST_COLUMN, end_row=row, end_column=FIRST_COLUMN + NOTE_COLUMNS - 1)
 
 
@@ -80,7 +80,7 @@ def _write_discount_schedules(ws: Worksheet, layout: Layout, row: int) -> int:
     """One table of the Green Book bands: the standard rates (the first band is DiscountRate), health, tests."""
     book = reference.green_book()
     schedules = book.discount_schedules
-    ws.cell(row, FIRST_COLUMN, "Green Book discount rates (reference data)").style = LABEL
+    put_style(ws.cell(row, FIRST_COLUMN, "Green Book discount rates (reference data)"), LABEL)
     edition = book.edition
     _note(ws, row + 1, f"{edition.title}, {edition.publisher}, published {edition.published:%d %B %Y}; "
                        f"{schedules[STANDARD_SCHEDULE].source}.")
@@ -91,19 +91,19 @@ def _write_discount_schedules(ws: Worksheet, layout: Layout, row: int) -> int:
     for offset, text in enumerate(titles):
         cell = ws.cell(header, FIRST_COLUMN + offset)
         put_text(cell, text)
-        cell.style = LABEL
+        put_style(cell, LABEL)
     for offset, name in enumerate(names):
         add_note(ws.cell(header, FIRST_COLUMN + 2 + offset), schedules[name].description)
     bands = schedules[STANDARD_SCHEDULE].bands
     for i, band in enumerate(bands):
         r = header + 1 + i
-        ws.cell(r, FIRST_COLUMN, band.first_year).style = CALC
-        ws.cell(r, FIRST_COLUMN + 1, band.last_year).style = CALC
+        put_style(ws.cell(r, FIRST_COLUMN, band.first_year), CALC)
+        put_style(ws.cell(r, FIRST_COLUMN + 1, band.last_year), CALC)
         for offset, name in enumerate(names):
             rate = schedules[name].bands[i].rate
             value = "=DiscountRate" if (name == STANDARD_SCHEDULE and i == 0) else rate
             cell = ws.cell(r, FIRST_COLUMN + 2 + offset, value)
-            cell.style = CALC
+            put_style(cell, CALC)
             cell.number_format = "0.00%"
     first, last = header + 1, header + len(bands)
     letter = get_column_letter(FIRST_COLUMN)
@@ -112,15 +112,15 @@ def _write_discount_schedules(ws: Worksheet, layout: Layout, row: int) -> int:
         letter = get_column_letter(FIRST_COLUMN + 2 + offset)
         _define(ws, layout, schedule_name(name), f"${letter}${first}:${letter}${last}")
     tolerance_row = last + 1
-    ws.cell(tolerance_row, FIRST_COLUMN, "Payback rounding tolerance (pounds)").style = LABEL
+    put_style(ws.cell(tolerance_row, FIRST_COLUMN, "Payback rounding tolerance (pounds)"), LABEL)
     tolerance = ws.cell(tolerance_row, FIRST_COLUMN + 2, PAYBACK_TOLERANCE)
-    tolerance.style = CALC
+    put_style(tolerance, CALC)
     tolerance.number_format = "0.000000"
     add_note(tolerance, "A cumulative net benefit this close below zero counts as paid back (rounding).")
     _define(ws, layout, PAYBACK_TOLERANCE_NAME, absolute_coordinate(tolerance.coordinate))
-    ws.cell(tolerance_row + 1, FIRST_COLUMN, "Reconciliation rounding tolerance (pounds)").style = LABEL
+    put_style(ws.cell(tolerance_row + 1, FIRST_COLUMN, "Reconciliation rounding tolerance (pounds)"), LABEL)
     rounding = ws.cell(tolerance_row + 1, FIRST_COLUMN + 2, RECONCILIATION_ROUNDING)
-    rounding.style = CALC
+    put_style(rounding, CALC)
     rounding.number_format = "0.00"
     add_note(rounding, "The financial case's reconciliation with the economic case may differ by this much (rounding).")
     _define(ws, layout, RECONCILIATION_TOLERANCE, absolute_coordinate(rounding.coordinate))
@@ -140,20 +140,20 @@ _SCENARIO_HELP = {
 
 
 def _write_sensitivity_scenarios(ws: Worksheet, layout: Layout, row: int) -> int:
-    ws.cell(row, FIRST_COLUMN, "Sensitivity scenarios (reference data)").style = LABEL
+    put_style(ws.cell(row, FIRST_COLUMN, "Sensitivity scenarios (reference data)"), LABEL)
     scenarios = reference.sensitivity_scenarios()
     for i, scenario in enumerate(scenarios):
         r = row + 1 + i
         label = ws.cell(r, FIRST_COLUMN)
         put_text(label, scenario.name)
-        label.style = LABEL
+        put_style(label, LABEL)
         add_note(label, _SCENARIO_HELP[scenario.kind])
         if scenario.kind == "discount_schedule":
             value = ws.cell(r, FIRST_COLUMN + 1)
             put_text(value, f"the {scenario.name} rates in the table above")
         else:
             value = ws.cell(r, FIRST_COLUMN + 1, scenario.value)
-        value.style = CALC  # first: a named style brings its own number format
+        put_style(value, CALC)  # first: a named style brings its own number format
         if scenario.kind != "discount_schedule":
             whole = scenario.kind in ("benefits_delay", "driver_delay")
             value.number_format = "0" if whole else NUMBER_FORMATS["percent"]
@@ -164,13 +164,13 @@ def _write_sensitivity_scenarios(ws: Worksheet, layout: Layout, row: int) -> int
 def _write_optimism_bias_bounds(ws: Worksheet, template: Template, layout: Layout, row: int) -> int:
     """The Green Book's generic optimism bias bounds by project type, named for the Checks sheet."""
     guidance = reference.green_book().optimism_bias
-    ws.cell(row, FIRST_COLUMN, "Optimism bias bounds by project type (reference data)").style = LABEL
+    put_style(ws.cell(row, FIRST_COLUMN, "Optimism bias bounds by project type (reference data)"), LABEL)
     _note(ws, row + 1, f"{guidance.source}. {guidance.notes or ''}".strip())
     header = row + 2
     for offset, text in enumerate(("Project type", "Measured on", "Upper bound", "Lower bound")):
         cell = ws.cell(header, FIRST_COLUMN + offset)
         put_text(cell, text)
-        cell.style = LABEL
+        put_style(cell, LABEL)
     labels = template.lists["optimism_bias_project_type"]
     for i, (code, bounds) in enumerate(guidance.project_types.items()):
         r = header + 1 + i
@@ -180,7 +180,7 @@ def _write_optimism_bias_bounds(ws: Worksheet, template: Template, layout: Layou
             cell = ws.cell(r, FIRST_COLUMN + offset, value)
             cell.number_format = NUMBER_FORMATS["percent"]
         for offset in range(4):
-            ws.cell(r, FIRST_COLUMN + offset).style = CALC if offset else LABEL
+            put_style(ws.cell(r, FIRST_COLUMN + offset), CALC if offset else LABEL)
         for offset in (2, 3):
             ws.cell(r, FIRST_COLUMN + offset).number_format = NUMBER_FORMATS["percent"]
     first, last = header + 1, header + len(guidance.project_types)
@@ -194,8 +194,8 @@ def _write_pay_reference(ws: Worksheet, case: Case, template: Template, layout: 
     """Agenda for Change pay points and employer on-costs of the price base year: the Workforce costs sheet's inputs."""
     rates = rates_for(case)
     pay, insurance, pension = rates.pay, rates.insurance, rates.pension
-    ws.cell(row, FIRST_COLUMN, f"Agenda for Change pay {pay.period}, England, and employer on-costs "
-                               "(reference data)").style = LABEL
+    put_style(ws.cell(row, FIRST_COLUMN, f"Agenda for Change pay {pay.period}, England, and employer on-costs "
+                                         "(reference data)"), LABEL)
     _note(ws, row + 1, f"Sources: {pay.source.strip()}; {insurance.source.strip()}; {pension.source.strip()}.")
     if rates.pension_carried_forward:
         _note(ws, row + 2, f"The NHS Pension employer rate for {pay.period} is not published: the {pension.period} "
@@ -207,17 +207,17 @@ def _write_pay_reference(ws: Worksheet, case: Case, template: Template, layout: 
     for offset, text in enumerate(("Code", template.table("posts").header("band"), *points.values())):
         cell = ws.cell(header, FIRST_COLUMN + offset)
         put_text(cell, text)
-        cell.style = LABEL
+        put_style(cell, LABEL)
     bands = template.lists["pay_band"]
     for i, (code, band) in enumerate(pay.bands.items()):
         r = header + 1 + i
         for offset, text in ((0, code), (1, bands.get(code, code))):
             cell = ws.cell(r, FIRST_COLUMN + offset)
             put_text(cell, text)
-            cell.style = CALC
+            put_style(cell, CALC)
         for offset, point in enumerate(points, start=2):
             cell = ws.cell(r, FIRST_COLUMN + offset, band.point(point))  # type: ignore[arg-type]
-            cell.style = CALC
+            put_style(cell, CALC)
             cell.number_format = NUMBER_FORMATS["money"]
     first, last = header + 1, header + len(pay.bands)
     col = [get_column_letter(FIRST_COLUMN + k) for k in range(5)]
@@ -245,9 +245,9 @@ def _write_pay_reference(ws: Worksheet, case: Case, template: Template, layout: 
     for name, text, value, fmt in on_costs:
         label = ws.cell(r, FIRST_COLUMN)
         put_text(label, text)
-        label.style = LABEL
+        put_style(label, LABEL)
         cell = ws.cell(r, FIRST_COLUMN + 2, value)
-        cell.style = CALC
+        put_style(cell, CALC)
         cell.number_format = NUMBER_FORMATS[fmt]
         _define(ws, layout, name, absolute_coordinate(cell.coordinate))
         r += 1

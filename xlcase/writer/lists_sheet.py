@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.conventions import PAY_CATEGORIES, RECURRENT_CATEGORIES
 from xlcase.template import Sheet, Template
-from xlcase.writer.cells import define_name, put_text
+from xlcase.writer.cells import define_name, put_style, put_text
 from xlcase.writer.forms import ID_LISTS, finish_sheet, list_range_name, write_heading
 from xlcase.writer.layout import FIRST_COLUMN, Layout
 from xlcase.writer.styles import CALC, LABEL
@@ -50,14 +50,14 @@ def write_lists_sheet(ws: Worksheet, sheet: Sheet, template: Template, layout: L
 
 
 def _write_list(ws: Worksheet, col: int, name: str, values: dict[str, str]) -> None:
-    ws.cell(FIRST_ROW - 2, col, name).style = LABEL
+    put_style(ws.cell(FIRST_ROW - 2, col, name), LABEL)
     put_text(ws.cell(FIRST_ROW - 1, col), "Code")
     put_text(ws.cell(FIRST_ROW - 1, col + 1), "Label")
     for i, (code, label) in enumerate(values.items()):
         for offset, text in ((0, code), (1, label)):
             cell = ws.cell(FIRST_ROW + i, col + offset)
             put_text(cell, text)
-            cell.style = CALC
+            put_style(cell, CALC)
     ws.column_dimensions[get_column_letter(col)].width = 20
     ws.column_dimensions[get_column_letter(col + 1)].width = 24
 

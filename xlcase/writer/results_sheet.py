@@ -20,7 +20,7 @@ from xlcase.model import DRIVERS
 from xlcase.reference import HEALTH_SCHEDULE, STANDARD_SCHEDULE, SensitivityScenario
 from xlcase.template import Sheet, Template, sensitivity_name
 from xlcase.writer.appraisal_sheet import ROW_FY, ROW_IN_PERIOD, YEAR_COL, AppraisalGrid, OptionBlock
-from xlcase.writer.cells import add_table, financial_year_formula, header_row, put_text
+from xlcase.writer.cells import add_table, financial_year_formula, header_row, put_style, put_text
 from xlcase.writer.fit import LINE_POINTS, PADDING_POINTS, characters, column_width, lines_of, text_width, widen_to
 from xlcase.writer.forms import finish_sheet, write_heading
 from xlcase.writer.inputs_sheet import TYPICAL_DURATION
@@ -55,7 +55,7 @@ def write_results_sheet(ws: Worksheet, sheet: Sheet, grid: AppraisalGrid, charte
         formulas = _result_formulas(grid, block, {figure: f"${letter}{row}" for figure, letter in col.items()})
         for offset, column in enumerate(columns):
             cell = ws.cell(row, FIRST_COLUMN + offset, formulas[column.figure])
-            cell.style = OUTPUT if column.highlight else CALC
+            put_style(cell, OUTPUT if column.highlight else CALC)
             if column.format != "text":
                 cell.number_format = NUMBER_FORMATS[column.format]
             if column.figure == "name":
@@ -193,7 +193,7 @@ def _completing_share(grid: AppraisalGrid, option: str, points: str) -> str:
 def _write_sensitivity(ws: Worksheet, grid: AppraisalGrid, header: int, col: dict[str, str]) -> None:
     """NPV vs do nothing under each scenario."""
     words = grid.template.results
-    ws.cell(header - 1, FIRST_COLUMN, words.sensitivity_heading).style = SUBHEADING
+    put_style(ws.cell(header - 1, FIRST_COLUMN, words.sensitivity_heading), SUBHEADING)
     headers = sensitivity_headers(grid.template, grid.scenarios)
     header_row(ws, header, FIRST_COLUMN, headers)
     for block in grid.blocks:
@@ -208,7 +208,7 @@ def _write_sensitivity(ws: Worksheet, grid: AppraisalGrid, header: int, col: dic
             cells.append(f'=IF(OR({opt}="",{opt}=DoNothingID),"",{expr})')
         for offset, formula in enumerate(cells):
             cell = ws.cell(row, FIRST_COLUMN + offset, formula)
-            cell.style = CALC
+            put_style(cell, CALC)
             if offset:
                 cell.number_format = NUMBER_FORMATS["money"]
     last_col = get_column_letter(FIRST_COLUMN + len(headers) - 1)
@@ -225,12 +225,12 @@ def _write_tornado(ws: Worksheet, grid: AppraisalGrid, row: int) -> int:
     template = grid.template
     words = template.results
     table = words.sensitivity_table
-    ws.cell(row, FIRST_COLUMN, words.tornado_heading).style = SUBHEADING
+    put_style(ws.cell(row, FIRST_COLUMN, words.tornado_heading), SUBHEADING)
     head = row + 1
     for offset, text in enumerate((words.tornado_scenario, words.tornado_change)):
         cell = ws.cell(head, FIRST_COLUMN + offset)
         put_text(cell, text)
-        cell.style = LABEL
+        put_style(cell, LABEL)
     n = len(grid.scenarios)
     first = head + 1
     work_col = FIRST_COLUMN + 4  # unsorted changes, their size and rank, beside the sorted list
@@ -238,27 +238,26 @@ def _write_tornado(ws: Worksheet, grid: AppraisalGrid, row: int) -> int:
     option_column = f"{table}[{words.sensitivity_option}]"
     base = f"INDEX({table}[{words.sensitivity_base}],MATCH(PreferredID,{option_column},0))"
     for offset, text in enumerate(("(unsorted) change", "size", "rank")):
-        ws.cell(head, work_col + offset, text).style = LABEL
+        put_style(ws.cell(head, work_col + offset, text), LABEL)
     for i, scenario in enumerate(grid.scenarios):
         r = first + i
         change = f"INDEX({table}[{scenario.name}],MATCH(PreferredID,{option_column},0))-{base}"
-        ws.cell(r, work_col, f"=IFERROR({change},0)").style = CALC
-        ws.cell(r, work_col + 1, f"=ABS({w[0]}{r})").style = CALC
-        ws.cell(r, work_col + 1).number_format = NUMBER_FORMATS["money"]
-        ws.cell(r, work_col + 2, f"=RANK({w[1]}{r},${w[1]}${first}:${w[1]}${first + n - 1})"
-                                 f"+COUNTIF(${w[1]}${first}:{w[1]}{r},{w[1]}{r})-1").style = CALC
-        ws.cell(r, work_col + 2).number_format = NUMBER_FORMATS["integer"]
+        put_style(ws.cell(r, work_col, f"=IFERROR({change},0)"), CALC)
+        put_style(ws.cell(r, work_col + 1, f"=ABS({w[0]}{r})"), CALC, NUMBER_FORMATS["money"])
+        put_style(ws.cell(r, work_col + 2, f"=RANK({w[1]}{r},${w[1]}${first}:${w[1]}${first + n - 1})"
+                                           f"+COUNTIF(${w[1]}${first}:{w[1]}{r},{w[1]}{r})-1"), CALC,
+                  NUMBER_FORMATS["integer"])
         put_text(ws.cell(r, work_col - 1), scenario.name)
-        ws.cell(r, work_col - 1).style = CALC
+        put_style(ws.cell(r, work_col - 1), CALC)
         ws.cell(r, work_col).number_format = NUMBER_FORMATS["money"]
     names = f"${get_column_letter(work_col - 1)}${first}:${get_column_letter(work_col - 1)}${first + n - 1}"
     ranks = f"${w[2]}${first}:${w[2]}${first + n - 1}"
     changes = f"${w[0]}${first}:${w[0]}${first + n - 1}"
     for k in range(n):
         r = first + k
-        ws.cell(r, FIRST_COLUMN, f"=INDEX({names},MATCH({k + 1},{ranks},0))").style = CALC
+        put_style(ws.cell(r, FIRST_COLUMN, f"=INDEX({names},MATCH({k + 1},{ranks},0))"), CALC)
         value = ws.cell(r, FIRST_COLUMN + 1, f"=INDEX({changes},MATCH({k + 1},{ranks},0))")
-        value.style = CALC
+        put_style(value, CALC)
         value.number_format = NUMBER_FORMATS["money"]
     return first + n - 1
 

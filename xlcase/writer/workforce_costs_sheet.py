@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase.template import Sheet, Template
-from xlcase.writer.cells import add_table, financial_year_formula, header_row, put_text
+from xlcase.writer.cells import add_table, financial_year_formula, header_row, put_style, put_text
 from xlcase.writer.forms import finish_sheet, list_range_name, write_heading
 from xlcase.writer.inputs_sheet import (
     CO_INVESTMENT,
@@ -92,7 +92,7 @@ def _write_axis(ws: Worksheet, axis: dict[str, str], first_year_col: int, years:
     for row, key in ((ROW_YEAR, "year"), (ROW_FY, "financial_year"), (ROW_FIRST_DAY, "first_day"),
                      (ROW_LAST_DAY, "last_day")):
         cell = ws.cell(row, label_col, axis[key])
-        cell.style = LABEL
+        put_style(cell, LABEL)
     for t in range(years):
         c = get_column_letter(first_year_col + t)
         year = f"{c}${ROW_YEAR}"
@@ -206,19 +206,19 @@ def _write_line(ws: Worksheet, row: int, fields: dict[str, str], year_formula: s
         elif column.figure in fields:
             value = fields[column.figure].replace("{row}", str(row))
             cell.value = value if value.startswith("=") else float(value)
-        cell.style = CALC
+        put_style(cell, CALC)
         if column.format != "text":
             cell.number_format = NUMBER_FORMATS["calculated_date" if column.format == "date" else column.format]
     for t in range(years):
         letter = get_column_letter(first_year_col + t)
         cell = ws.cell(row, first_year_col + t, year_formula.replace("{row}", str(row)).replace("{year}", letter))
-        cell.style = CALC
+        put_style(cell, CALC)
         cell.number_format = NUMBER_FORMATS["money"]
 
 
 def _calc(ws: Worksheet, row: int, col: int, value, fmt: str | None = None):
     cell = ws.cell(row, col, value)
-    cell.style = CALC
+    put_style(cell, CALC)
     if fmt:
         cell.number_format = NUMBER_FORMATS[fmt]
     return cell
