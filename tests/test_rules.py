@@ -462,19 +462,11 @@ def test_control_characters_in_text_cells_are_dropped(example_workbook, tmp_path
     assert "Ward [2Jmanager" in exported and "\\e" not in exported and "\\x9B" not in exported
 
 
-def amount_cell(book: openpyxl.Workbook, table: str, line: int, year: int) -> str:
-    """The cell of a line's amount for a year in a data table, found from the table's header row (Year 0 ...)."""
-    from openpyxl.utils import get_column_letter, range_boundaries
-
-    ws = next(ws for ws in book.worksheets if table in ws.tables)
-    first_col, header, last_col, _ = range_boundaries(ws.tables[table].ref)
-    years = [c for c in range(first_col, last_col + 1) if re.fullmatch(r"Year \d+", str(ws.cell(header, c).value))]
-    return f"{get_column_letter(years[year])}{header + 1 + line}"
-
-
 def test_a_formula_without_a_saved_result_is_xc105(example_workbook, tmp_path):
+    from test_hardening import _table_cell
+
     book = openpyxl.load_workbook(example_workbook)
-    cell = amount_cell(book, "Costs", 0, 1)
+    cell = _table_cell(book, "Costs", 1, "Year 1").coordinate  # the first cost line's year 1
     book["Costs"][cell].value = "=45000*1"  # openpyxl saves no result for a formula
     path = tmp_path / "formula.xlsx"
     book.save(path)

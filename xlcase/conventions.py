@@ -11,3 +11,5 @@ RECURRENT_CATEGORIES = frozenset({"pay", "management", "external_staff"})
 CASH_RELEASING = "cash_releasing"  # the benefit class that the financial case counts as cash
 TYPICAL_STANDARD = "ST0215"  # the assistant practitioner (health) apprenticeship, whose duration is the default
 DRIVER_FIGURE = "switching_value_"  # + a driver: its switching value in the Results table (switching_value_agency_rate)
+# Defined names of Inputs cells that the rules locate as well as the formulas use.
+PENSION_TOTAL_RATE, PENSION_CENTRAL_RATE, LEVY_RATE = "PensionTotalRate", "PensionCentralRate", "LevyRate"

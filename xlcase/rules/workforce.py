@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from xlcase import reference
 from xlcase.completeness import filled
+from xlcase.conventions import PENSION_TOTAL_RATE
 from xlcase.errors import XlcaseError
 from xlcase.findings import Finding
 from xlcase.formats import pounds
@@ -248,8 +249,6 @@ def pension_rate_carried_forward(review: Review, finding: FindingMaker) -> Itera
     to = [f"the {rates.pay.period} pay year"] if rates.pension_carried_forward else []
     if beyond:
         to.append(f"appraisal years {financial_year(base + beyond[0])} to {financial_year(base + beyond[-1])}")
-    from xlcase.writer.inputs_sheet import PENSION_TOTAL_RATE
-
     where = review.package.resolve(PENSION_TOTAL_RATE) if review.package is not None else None
     yield finding(f"the NHS Pension employer rate used is the {pension.period} rate, {pension.total_rate:.2%} of pay "
                  f"in all (the trust pays {pension.local_rate:.2%}, NHS England {pension.central_rate:.2%} centrally), "

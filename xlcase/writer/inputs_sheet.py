@@ -11,11 +11,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcase import reference
-from xlcase.conventions import PAYBACK_TOLERANCE, RECONCILIATION_ROUNDING
+from xlcase.conventions import (LEVY_RATE, PAYBACK_TOLERANCE, PENSION_CENTRAL_RATE, PENSION_TOTAL_RATE,
+                                RECONCILIATION_ROUNDING, TYPICAL_STANDARD)
 from xlcase.model import Case
 from xlcase.reference import HEALTH_SCHEDULE, STANDARD_SCHEDULE
 from xlcase.template import Sheet, Template, sensitivity_name
-from xlcase.conventions import TYPICAL_STANDARD
 from xlcase.pay import rates_for, typical_duration_months
 from xlcase.writer.cells import add_note, define_name, put_style, put_text
 from xlcase.writer.forms import finish_sheet, write_fields, write_heading
@@ -29,7 +29,6 @@ TYPICAL_DURATION = "TypicalDurationMonths"
 OB_TYPES, OB_UPPER, OB_LOWER = "OptimismBiasTypes", "OptimismBiasUpper", "OptimismBiasLower"
 PAY_BAND_CODES, PAY_BAND_LABELS, PAY_TABLE = "PayBandCodes", "PayBandLabels", "PayTable"
 NI_RATE, NI_THRESHOLD = "NIRate", "NIThreshold"
-PENSION_TOTAL_RATE, PENSION_CENTRAL_RATE, LEVY_RATE = "PensionTotalRate", "PensionCentralRate", "LevyRate"
 HOURS_PER_YEAR, MONTHLY_SHARE, COMPLETION_SHARE, CO_INVESTMENT = "HoursPerYear", "MonthlyShare", "CompletionShare", \
     "CoInvestment"
 
