@@ -192,9 +192,22 @@ def docx_renamed(folder: Path) -> Path:
 
 
 def malformed_xml(folder: Path) -> Path:
-    """A worksheet whose XML stops in the middle."""
-    broken = f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1"><v>1</v></c>'.encode()
-    return _write(folder, "malformed_xml.xlsx", rewrite(base_workbook(), replace={SHEET_PART: broken}))
+    """The example's Costs sheet, which validation reads, with XML that stops in the middle."""
+    data = example_workbook()
+    costs = table_place(data, "Costs")
+    sheet = member(data, costs.sheet_part)
+    return _write(folder, "malformed_xml.xlsx", rewrite(data, replace={costs.sheet_part: sheet[: len(sheet) // 2]}))
+
+
+def malformed_calculated_sheet(folder: Path) -> Path:
+    """The example with its Appraisal sheet (calculated; validation never reads it) cut in the middle."""
+    data = example_workbook()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        book = archive.read("xl/workbook.xml").decode()
+    number = book[: book.index('<sheet name="Appraisal"')].count("<sheet ") + 1  # xlcase writes sheetN in order
+    part = f"xl/worksheets/sheet{number}.xml"
+    sheet = member(data, part)
+    return _write(folder, "malformed_calculated_sheet.xlsx", rewrite(data, replace={part: sheet[: len(sheet) // 2]}))
 
 
 def xxe(folder: Path) -> Path:

@@ -617,3 +617,23 @@ def test_a_chart_sheet_is_a_sheet_without_cells(tmp_path: Path) -> None:
     package = open_workbook(tmp_path / "chart.xlsx")
     assert list(package.sheets) == ["Sheet", "Chart"] and package.sheets["Chart"].cells == {}
     assert package.unread == [] and package.sheets["Sheet"].cell("B5").value == 16
+
+
+def test_deferred_sheets_are_parsed_when_first_looked_at(tmp_path: Path) -> None:
+    """The validator's way of opening: a sheet it never looks at (the calculated Appraisal) is never
+    parsed, so its cut-off XML does not stop the review; open_workbook's default still refuses it,
+    and a deferred sheet that is looked at is refused then, with the file as its location."""
+    from hostile import malformed_calculated_sheet
+
+    from xlcase.validation import validate_workbook
+
+    path = malformed_calculated_sheet(tmp_path)
+    with pytest.raises(UnreadableWorkbookError, match="not well-formed"):
+        open_workbook(path)
+    package = open_workbook(path, defer_sheets=True)
+    assert package.sheets["Costs"].cell("B7") is not None
+    with pytest.raises(UnreadableWorkbookError, match="not well-formed") as caught:
+        package.sheets["Appraisal"].cells
+    assert caught.value.location == str(path)
+    report = validate_workbook(path)
+    assert report.readable and report.status == "valid", [f.rule for f in report.findings]

@@ -100,7 +100,7 @@ def read_workbook(path: str | Path, *, limits: Limits | None = None) -> Submissi
     Raises:
         UnreadableWorkbookError: the file cannot be read as an xlsx workbook at all (XC001).
     """
-    return read_package(open_workbook(path, limits or Limits()))
+    return read_package(open_workbook(path, limits or Limits(), defer_sheets=True))
 
 
 def read_package(package: WorkbookPackage) -> Submission:
@@ -118,8 +118,6 @@ class _Reader:
         self.template = self._template()
 
     def read(self) -> Submission:
-        for note in self.package.unread:
-            self._problem("XC007", "warning", f"part not read: {note}", None, None, "file")
         data: dict[str, Any] = {}
         for sheet in self.template.sheets:
             for block in sheet.blocks:
@@ -127,11 +125,24 @@ class _Reader:
                     self._read_table(block.table, data)
                 for f in block.fields:
                     self._read_field(f, sheet.section or "file", data)
+        self._parse_review_sheets()
+        for note in self.package.unread:  # after the sheets are parsed: a sheet's dropped merged ranges are noted
+            self._problem("XC007", "warning", f"part not read: {note}", None, None, "file")
         case = self._validate(data)
         return Submission(
             path=self.package.path, case=case, template=self.template, template_name=self.name,
             template_version=self.version, package=self.package, locations=self.locations, problems=self.problems,
         )
+
+    def _parse_review_sheets(self) -> None:
+        """Parse, here where a malformed sheet is XC001, the sheets the rules look at after reading:
+        those holding the template's tables and its Results and Sensitivity tables. The other sheets
+        (the Appraisal's blocks: calculated, compared with nothing) are parsed only if asked for."""
+        words = self.template.results
+        for name in (*self.template.tables, words.table, words.sensitivity_table):
+            found = self.package.table(name)
+            if found is not None and found.sheet in self.package.sheets:
+                self.package.sheets[found.sheet].cells
 
     # -- template identity -------------------------------------------------------------------
     def _template_identity(self) -> tuple[str | None, str | None]:

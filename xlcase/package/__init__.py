@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 
-def open_workbook(path: str | Path, limits: Limits = Limits()) -> WorkbookPackage:
+def open_workbook(path: str | Path, limits: Limits = Limits(), *, defer_sheets: bool = False) -> WorkbookPackage:
     """Read an .xlsx (or .xlsm) file's cells, tables and names without trusting it.
 
     The file's size and zip structure are checked before any XML is parsed, bytes and XML
@@ -44,6 +44,10 @@ def open_workbook(path: str | Path, limits: Limits = Limits()) -> WorkbookPackag
     Args:
         path: the workbook file.
         limits: size, zip-bomb and XML ceilings.
+        defer_sheets: parse each sheet's cells only when they are first asked for (the validator's
+            way: most of a generated workbook's cells are on calculated sheets it never looks at).
+            A malformed sheet then raises UnreadableWorkbookError when it is first looked at, and
+            one never looked at is never parsed. Every part still passes the guard here.
 
     Returns:
         The workbook's contents.
@@ -57,7 +61,11 @@ def open_workbook(path: str | Path, limits: Limits = Limits()) -> WorkbookPackag
     """
     path = Path(path)
     try:
-        return read_package(path, open_archive(path, limits))
+        package = read_package(path, open_archive(path, limits))
+        if not defer_sheets:
+            for sheet in package.sheets.values():
+                sheet.cells  # parse now: every malformed sheet is refused here
+        return package
     except UnreadableWorkbookError as exc:
         exc.location = str(path)
         raise

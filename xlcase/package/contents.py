@@ -12,6 +12,7 @@ import bisect
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -49,13 +50,49 @@ class Cell(NamedTuple):
     is_date: bool
 
 
-@dataclass
 class Sheet:
-    """A sheet's cells by (row, col) and its merged ranges (the first 100,000 of a workbook are kept)."""
+    """A sheet's cells by (row, col) and its merged ranges (the first 100,000 of a workbook are kept).
 
-    name: str
-    cells: dict[tuple[int, int], Cell]
-    merged: list[str]
+    A sheet read from a file is parsed when its cells or merged ranges are first asked for
+    (`deferred`): validation needs the input sheets, not the calculated ones that hold most
+    of a workbook's cells, so those are never parsed unless something looks at them.
+    """
+
+    def __init__(self, name: str, cells: dict[tuple[int, int], Cell], merged: list[str]) -> None:
+        self.name = name
+        self._contents: tuple[dict[tuple[int, int], Cell], list[str]] | None = (cells, merged)
+        self._parse: Callable[[], tuple[dict[tuple[int, int], Cell], list[str]]] | None = None
+
+    @classmethod
+    def deferred(cls, name: str, parse: Callable[[], tuple[dict[tuple[int, int], Cell], list[str]]]) -> Sheet:
+        """A sheet whose cells and merged ranges come from `parse`, called once, when first needed
+        (it raises UnreadableWorkbookError for a malformed sheet)."""
+        sheet = cls(name, {}, [])
+        sheet._contents, sheet._parse = None, parse
+        return sheet
+
+    def _parsed(self) -> tuple[dict[tuple[int, int], Cell], list[str]]:
+        if self._contents is None:
+            assert self._parse is not None
+            self._contents, self._parse = self._parse(), None
+        return self._contents
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sheet):
+            return NotImplemented
+        return (self.name, self.cells, self.merged) == (other.name, other.cells, other.merged)
+
+    def __repr__(self) -> str:
+        state = f"{len(self.cells)} cells" if self._contents is not None else "not parsed yet"
+        return f"Sheet({self.name!r}, {state})"
+
+    @property
+    def cells(self) -> dict[tuple[int, int], Cell]:
+        return self._parsed()[0]
+
+    @property
+    def merged(self) -> list[str]:
+        return self._parsed()[1]
 
     def cell(self, ref: str) -> Cell | None:
         """The cell at an A1 reference, or None when the XML has no such cell.
@@ -121,8 +158,15 @@ class WorkbookPackage:
     external_links: list[str]
     date1904: bool
     warnings: list[str] = field(default_factory=list)  # macros and external links, reported as XC005
-    formula_text_limited: bool = False  # too many shared formulas: followers show their master's text unmoved
+    # whether shared formulas ran past their budget, so followers show their master's text unmoved
+    # (asked, not stored: sheets are parsed when first needed)
+    shared_formulas_exhausted: Callable[[], bool] = field(default=lambda: False, repr=False)
     unread: list[str] = field(default_factory=list)  # parts not read, and why: reported as XC007
+
+    @property
+    def formula_text_limited(self) -> bool:
+        """True when a shared formula's followers were given their master's text unmoved."""
+        return self.shared_formulas_exhausted()
 
     def table(self, name: str) -> TableDef | None:
         """The table with this display name, ignoring case as Excel does.

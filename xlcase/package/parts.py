@@ -105,7 +105,7 @@ def read_package(path: Path, archive: Archive) -> WorkbookPackage:
     strings = _shared_strings(archive, book_rels, book_part, notes)
     date_styles = _date_styles(archive, book_rels, book_part, notes)
     parts_by_id = {rel.id: rel.target for rel in book_rels if rel.type.endswith(_SHEET_TYPES)}
-    sheet_reader = _Sheets(strings, date_styles)
+    sheet_reader = _Sheets(path, strings, date_styles)
 
     sheets: dict[str, Sheet] = {}
     tables: dict[str, TableDef] = {}
@@ -129,7 +129,7 @@ def read_package(path: Path, archive: Archive) -> WorkbookPackage:
         except (MissingPartError, PartReadTwiceError) as exc:
             notes.add(f"{shown}: {exc.message}")
             continue
-        sheets[name] = sheet_reader.read(name, part, data)
+        sheets[name] = sheet_reader.deferred(name, part, data)
         sheet_names.add(name.casefold())
         for table in _read_tables(archive, name, part, notes):
             if table.name.casefold() in table_names:
@@ -140,14 +140,12 @@ def read_package(path: Path, archive: Archive) -> WorkbookPackage:
     if book.more_sheets:
         notes.add(f"{book.more_sheets:,} sheet entries beyond the first {archive.max_entries:,} (more sheets "
                   "than the zip has members)")
-    if sheet_reader.merges_dropped:
-        notes.add(f"merged ranges beyond the first {MAX_MERGED_RANGES:,} of the workbook: not checked against the "
-                  "tables")
 
     external_links, more_links = _external_links(archive, book_rels, notes)
     warnings.extend(f"external link to {show(link)}: its values are not refreshed" for link in external_links)
     if more_links:
         warnings.append(f"more external links than the {MAX_LISTED} listed: their values are not refreshed either")
+    sheet_reader.unread = notes.all()  # shared: a sheet parsed later notes its dropped merged ranges here
     return WorkbookPackage(
         path=path,
         sheets=sheets,
@@ -158,8 +156,8 @@ def read_package(path: Path, archive: Archive) -> WorkbookPackage:
         external_links=external_links,
         date1904=book.date1904,
         warnings=warnings,
-        formula_text_limited=sheet_reader.shared_formulas.exhausted,
-        unread=notes.all(),
+        unread=sheet_reader.unread,
+        shared_formulas_exhausted=lambda: sheet_reader.shared_formulas.exhausted,
     )
 
 
@@ -356,25 +354,48 @@ def is_date_code(code: str) -> bool:
 
 
 class _Sheets:
-    """What the worksheets of one workbook share: strings, date styles, shared formulas, and
-    the workbook's budget of merged ranges."""
+    """What the worksheets of one workbook share: strings, date styles, shared formulas, the
+    workbook's budget of merged ranges, and its notes of what was not read."""
 
-    def __init__(self, strings: list[str] | None, date_styles: frozenset[str]) -> None:
+    def __init__(self, path: Path, strings: list[str] | None, date_styles: frozenset[str]) -> None:
+        self.path = path
         self.strings = strings
         self.date_styles = date_styles
         self.shared_formulas = _SharedFormulas()
         self.merges_left = MAX_MERGED_RANGES
         self.merges_dropped = False
+        self.unread: list[str] = []
 
-    def read(self, name: str, part: str, data: bytes) -> Sheet:
-        """A worksheet's cells with types, formulas and cached results, and its merged ranges."""
+    def deferred(self, name: str, part: str, data: bytes) -> Sheet:
+        """The sheet, parsed when its cells are first asked for (its bytes already passed the guard)."""
+        return Sheet.deferred(name, lambda: self.read(name, part, data))
+
+    def read(self, name: str, part: str, data: bytes) -> tuple[dict[tuple[int, int], Cell], list[str]]:
+        """A worksheet's cells with types, formulas and cached results, and its merged ranges.
+
+        Raises:
+            UnreadableWorkbookError: the sheet is malformed; its location is the file.
+        """
         try:
             return _read_sheet(self, name, part, data)
         except ValueError:
-            raise UnreadableWorkbookError(f"sheet {show(name)} has a malformed row or cell reference") from None
+            error = UnreadableWorkbookError(f"sheet {show(name)} has a malformed row or cell reference")
+        except UnreadableWorkbookError as exc:
+            error = exc
+        error.location = str(self.path)
+        raise error
+
+    def drop_merge(self, sheet_data_read: bool) -> None:
+        """Past the budget of merged ranges: noted once; the parse may stop if the cells are read."""
+        if not self.merges_dropped:
+            self.merges_dropped = True
+            self.unread.append(f"merged ranges beyond the first {MAX_MERGED_RANGES:,} of the workbook: not checked "
+                               "against the tables")
+        if sheet_data_read:
+            raise StopScan  # the cells are read, and nothing after the merged ranges is needed
 
 
-def _read_sheet(sheets: _Sheets, name: str, part: str, data: bytes) -> Sheet:
+def _read_sheet(sheets: _Sheets, name: str, part: str, data: bytes) -> tuple[dict[tuple[int, int], Cell], list[str]]:
     """The hot loop of reading a workbook: expat handlers for one worksheet.
 
     Depth tells elements apart cheaply: the root is at 1, its first sheetData at 2, rows at 3,
@@ -454,9 +475,7 @@ def _read_sheet(sheets: _Sheets, name: str, part: str, data: bytes) -> Sheet:
                     sheets.merges_left -= 1
                     merged.append(ref)
                 elif not sheets.merges_left:
-                    sheets.merges_dropped = True
-                    if "sheetData" in seen:
-                        raise StopScan  # the cells are read, and nothing after the merged ranges is needed
+                    sheets.drop_merge("sheetData" in seen)
         elif depth == 2:
             found = "sheetData" if tags.get(tag) == "sheetData" else local(tag)
             if found in ("sheetData", "mergeCells") and found not in seen:
@@ -514,7 +533,7 @@ def _read_sheet(sheets: _Sheets, name: str, part: str, data: bytes) -> Sheet:
         parse(data, part, start, end, text)
     except StopScan:
         pass
-    return Sheet(name, cells, merged)
+    return cells, merged
 
 
 def _cell(sheets: _Sheets, sheet: str, cell: tuple[str, int, int, str, str], raw: str | None,
