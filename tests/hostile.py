@@ -520,14 +520,22 @@ def _digits(count: int, seed: int) -> bytes:
     return random.Random(seed).randbytes(count).translate(table)
 
 
-def dense_sheet_xml(cells: int, seed: int = 5) -> bytes:
-    """A sheet of `cells` one-digit number cells without references, 1,000 to a row."""
+def dense_rows(cells: int, seed: int = 5) -> bytes:
+    """Rows of `cells` one-digit number cells without references, 1,000 to a row."""
     unit = b"<c><v>0</v></c>"
     body = bytearray(unit * cells)
     body[6::len(unit)] = _digits(cells, seed)
-    rows = [b"<row>" + bytes(body[start:start + 1000 * len(unit)]) + b"</row>"
-            for start in range(0, len(body), 1000 * len(unit))]
-    return f'<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode() + b"".join(rows) + b"</sheetData></worksheet>"
+    return b"".join(b"<row>" + bytes(body[start:start + 1000 * len(unit)]) + b"</row>"
+                    for start in range(0, len(body), 1000 * len(unit)))
+
+
+def below_costs(data: bytes, rows: bytes) -> bytes:
+    """A copy of a generated workbook with rows added below the Costs sheet's last row: on a sheet
+    the validator reads (an extra sheet it never looks at is never decompressed)."""
+    part = table_place(data, "Costs").sheet_part
+    sheet = member(data, part)
+    cut = sheet.rindex(b"</sheetData>")
+    return rewrite(data, replace={part: sheet[:cut] + rows + sheet[cut:]})
 
 
 def book_elements(data: bytes) -> int:
@@ -538,17 +546,23 @@ def book_elements(data: bytes) -> int:
 
 
 def dense_sheet(folder: Path, cells: int = DENSE_CELLS, name: str = "dense_sheet.xlsx") -> Path:
-    """One extra sheet of millions of tiny cells: 63 MB of XML, just under the uncompressed limit."""
+    """Millions of tiny cells below the costs: 63 MB of XML, just under the uncompressed limit."""
     return _write(folder, name, _dense_sheet_bytes(cells))
 
 
 @cache
 def _dense_sheet_bytes(cells: int) -> bytes:
-    return add_sheet(example_workbook(), "Data", dense_sheet_xml(cells))
+    return below_costs(example_workbook(), dense_rows(cells))
+
+
+def pasted_data_sheet(folder: Path) -> Path:
+    """An extra sheet of millions of cells, as if raw data were pasted in beside the case."""
+    sheet = f'<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode() + dense_rows(DENSE_CELLS) + b"</sheetData></worksheet>"
+    return _write(folder, "pasted_data_sheet.xlsx", add_sheet(example_workbook(), "Data", sheet))
 
 
 def empty_elements(folder: Path) -> Path:
-    """An extra sheet of 15 million empty cells (`<c/>`): nothing to keep, everything to parse."""
+    """15 million empty cells (`<c/>`) below the costs: nothing to keep, everything to parse."""
     return _write(folder, "empty_elements.xlsx", _empty_elements_bytes())
 
 
@@ -561,8 +575,7 @@ def _empty_elements_bytes() -> bytes:
     noise = _digits(2_000 * (count // per_row), 7)
     rows = b"".join(b"<row>" + b"<c/>" * per_row + b"<!--" + noise[2_000 * n:2_000 * (n + 1)] + b"--></row>"
                     for n in range(count // per_row))
-    sheet = f'<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode() + rows + b"</sheetData></worksheet>"
-    return add_sheet(example_workbook(), "Empty", sheet)
+    return below_costs(example_workbook(), rows)
 
 
 def huge_shared_strings(folder: Path) -> Path:

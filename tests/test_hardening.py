@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xlcase.api import new_workbook
-from xlcase.package import MAX_TABLE_ROWS, Limits
+from xlcase.errors import UnreadableWorkbookError
+from xlcase.package import MAX_TABLE_ROWS, Limits, open_workbook
 from xlcase.validation import expand_paths, validate_workbook
 
 ROOT = Path(__file__).parent.parent
@@ -445,11 +446,21 @@ def test_work_that_once_grew_faster_than_the_file_is_linear(tmp_path, build):
 def test_the_largest_workbook_under_the_element_limit_reads_within_bounds(tmp_path):
     """One sheet of as many cells as the element budget allows (64 MB of the same cells took 67 s and
     2.4 GB): read whole, within the time and memory bounds."""
-    own = hostile.book_elements(hostile.example_workbook()) + 100  # the book itself, and the added sheet's frame
+    own = hostile.book_elements(hostile.example_workbook()) + 100  # the book itself, with room to spare
     cells = (Limits().max_xml_elements - own) // 2  # two elements a cell (c and v)
     path = hostile.dense_sheet(tmp_path, cells=cells, name="dense_at_limit.xlsx")
     report, _ = validate_bounded(path)
     assert report["readable"] is True and report["results"]["options"]
+
+
+def test_a_pasted_data_sheet_the_validator_never_reads_costs_nothing(tmp_path):
+    """An extra sheet of 4.3 million cells, past the element budget: validation never decompresses it,
+    so the case is validated (it was refused while every part was counted); a full open still refuses."""
+    path = hostile.pasted_data_sheet(tmp_path)
+    report, done = validate_bounded(path)
+    assert done.returncode == 0 and report["valid"] is True
+    with pytest.raises(UnreadableWorkbookError, match="elements"):
+        open_workbook(path)
 
 
 def test_a_table_longer_than_the_row_cap_is_read_to_the_cap_and_says_so(tmp_path):

@@ -46,8 +46,9 @@ def open_workbook(path: str | Path, limits: Limits = Limits(), *, defer_sheets: 
         limits: size, zip-bomb and XML ceilings.
         defer_sheets: parse each sheet's cells only when they are first asked for (the validator's
             way: most of a generated workbook's cells are on calculated sheets it never looks at).
-            A malformed sheet then raises UnreadableWorkbookError when it is first looked at, and
-            one never looked at is never parsed. Every part still passes the guard here.
+            A sheet is then decompressed, counted against the element budget and parsed when it is
+            first looked at (a malformed or over-budget one raises UnreadableWorkbookError then), and
+            one never looked at costs nothing. Every sheet's prolog is checked for a DOCTYPE here.
 
     Returns:
         The workbook's contents.

@@ -17,6 +17,7 @@ import io
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
@@ -30,6 +31,7 @@ RATIO_CHECK_FLOOR = MEGABYTE  # members smaller than this may compress as well a
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted OOXML and .xls are both OLE files
 EXCEL_COMPRESSION = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}  # all that Excel writes
 COMPRESSION_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "deflate64"}
+PROLOG_BYTES = 8192  # a part's first bytes, enough for any prolog a producer writes
 SHOWN_CHARS = 80  # text from a file quoted in a message is clipped to this
 
 
@@ -216,6 +218,38 @@ class Archive:
             PartReadTwiceError: the part was read before.
             UnreadableWorkbookError: it cannot be decompressed, or the budget ran out.
         """
+        return self._decompress(self._claim(part, referrer), part)
+
+    def xml(self, part: str, referrer: str) -> bytes:
+        """A part's bytes, once its prolog is shown to have no DOCTYPE and its elements fit the budget.
+
+        The elements are counted before parsing (two passes in C, about 30 ms for 64 MB): each
+        "<" starts an element, an end tag, a comment or a processing instruction, so the count
+        of "<" that do not start "</" is at least the number of elements.
+        """
+        return self._checked_xml(self._decompress(self._claim(part, referrer), part), part)
+
+    def xml_later(self, part: str, referrer: str) -> Callable[[], bytes]:
+        """`xml` in two steps, so that a sheet nobody looks at is never decompressed in full.
+
+        Now: the part is claimed (missing or already read raise here) and its prolog is shown
+        to have no DOCTYPE from its first bytes, so a hostile part is refused at once whether
+        or not it is read. When the returned function is called: the whole part is
+        decompressed and its elements counted. The budgets hold for whatever is read, in
+        whatever order.
+        """
+        member = self._claim(part, referrer)
+        try:
+            with self._zip.open(member) as stream:
+                head = stream.read(PROLOG_BYTES)
+        except (RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+            head = None  # the full read below says what is wrong
+        if head is None or not refuse_doctype(head, part, whole=len(head) < PROLOG_BYTES):
+            data = self._checked_xml(self._decompress(member, part), part)  # a long prolog: all of it now
+            return lambda: data
+        return lambda: self._checked_xml(self._decompress(member, part), part)
+
+    def _claim(self, part: str, referrer: str) -> zipfile.ZipInfo:
         key = part_key(part)
         member = self._members.get(key)
         if member is None:
@@ -223,6 +257,9 @@ class Archive:
         if key in self._read:
             raise PartReadTwiceError(f"part {show(part)} named by {referrer} was already read for another use")
         self._read.add(key)
+        return member
+
+    def _decompress(self, member: zipfile.ZipInfo, part: str) -> bytes:
         try:
             with self._zip.open(member) as stream:
                 data = stream.read(self._bytes + 1)
@@ -239,15 +276,8 @@ class Archive:
             raise UnreadableWorkbookError("zip bomb: the archive expanded past the size limit while being read")
         return data
 
-    def xml(self, part: str, referrer: str) -> bytes:
-        """A part's bytes, once its prolog is shown to have no DOCTYPE and its elements fit the budget.
-
-        The elements are counted before parsing (two passes in C, about 30 ms for 64 MB): each
-        "<" starts an element, an end tag, a comment or a processing instruction, so the count
-        of "<" that do not start "</" is at least the number of elements.
-        """
-        data = self.read(part, referrer)
-        refuse_doctype(data, part)
+    def _checked_xml(self, data: bytes, part: str) -> bytes:
+        refuse_doctype(data, part)  # again: cheap, and the part's first bytes may not have held its prolog
         self._elements -= data.count(b"<") - data.count(b"</")
         if self._elements < 0:
             raise UnreadableWorkbookError(
@@ -261,25 +291,30 @@ class _PrologEnd(Exception):
     """The root element began, so no DOCTYPE can follow: the check can stop."""
 
 
-def refuse_doctype(data: bytes, part: str) -> None:
+def refuse_doctype(data: bytes, part: str, *, whole: bool = True) -> bool:
     """Refuse a part whose prolog has a DOCTYPE, reading no further than the root element.
 
     A DOCTYPE is the only place entities can be declared, may only stand before the root
     element, and .xlsx parts never have one; refusing it blocks external entities (XXE)
     and entity expansion (billion laughs) without resolving anything. The parsers that
     read the part afterwards refuse a DOCTYPE too (xlcase.package.scan), as a second wall.
+
+    Returns:
+        True once the root element is reached; False only if `whole` is False (data is the
+        part's first bytes) and they end before it.
     """
     parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = raise_doctype_forbidden
     parser.StartElementHandler = _raise_prolog_end
     try:
-        parser.Parse(data, True)
+        parser.Parse(data, whole)
     except _PrologEnd:
-        return
+        return True
     except DTDForbidden:
         raise doctype_refused(part) from None
     except expat.ExpatError as exc:
         raise not_well_formed(part, exc) from None
+    return False
 
 
 def raise_doctype_forbidden(name: str, sysid: str | None, pubid: str | None, _has_internal_subset: int) -> None:

@@ -13,6 +13,7 @@ names to 255), and table columns beyond the table's range are not kept.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -125,7 +126,7 @@ def read_package(path: Path, archive: Archive) -> WorkbookPackage:
             notes.add(f"{shown}: its relationship {show(rid)} is missing")
             continue
         try:
-            data = archive.xml(part, shown)
+            data = archive.xml_later(part, shown)
         except (MissingPartError, PartReadTwiceError) as exc:
             notes.add(f"{shown}: {exc.message}")
             continue
@@ -366,18 +367,20 @@ class _Sheets:
         self.merges_dropped = False
         self.unread: list[str] = []
 
-    def deferred(self, name: str, part: str, data: bytes) -> Sheet:
-        """The sheet, parsed when its cells are first asked for (its bytes already passed the guard)."""
+    def deferred(self, name: str, part: str, data: Callable[[], bytes]) -> Sheet:
+        """The sheet, decompressed, guarded and parsed when its cells are first asked for."""
         return Sheet.deferred(name, lambda: self.read(name, part, data))
 
-    def read(self, name: str, part: str, data: bytes) -> tuple[dict[tuple[int, int], Cell], list[str]]:
+    def read(
+        self, name: str, part: str, data: Callable[[], bytes]
+    ) -> tuple[dict[tuple[int, int], Cell], list[str]]:
         """A worksheet's cells with types, formulas and cached results, and its merged ranges.
 
         Raises:
-            UnreadableWorkbookError: the sheet is malformed; its location is the file.
+            UnreadableWorkbookError: the sheet is malformed, or past a budget; its location is the file.
         """
         try:
-            return _read_sheet(self, name, part, data)
+            return _read_sheet(self, name, part, data())
         except ValueError:
             error = UnreadableWorkbookError(f"sheet {show(name)} has a malformed row or cell reference")
         except UnreadableWorkbookError as exc:
