@@ -16,17 +16,17 @@ task's time budget.
 from __future__ import annotations
 
 import collections
-import ctypes
 import gc
 import math
-import multiprocessing
 import os
 import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 GC_THRESHOLD = 50_000  # new container objects between two collections of the youngest generation
 
@@ -94,6 +94,9 @@ def run_budgeted(function: Callable[[Any], Any], items: Sequence[Any], *, budget
     outcomes: list[Any] = [None] * len(items)
     queue = collections.deque(range(len(items)))
     workers: list[_Worker] = []
+    import multiprocessing  # here, not at the top: one workbook in this process never needs it (8 ms)
+    from multiprocessing.connection import wait
+
     context = multiprocessing.get_context("spawn")
 
     def finish(index: int, outcome: Any) -> None:
@@ -240,6 +243,9 @@ def answer(function: Callable[[Any], Any], item: Any) -> Any:
 
 def _die_with_parent() -> None:
     """Ask Linux to kill this worker when the caller that started it ends, even in the middle of a task."""
+    import ctypes
+    import multiprocessing
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -62,13 +62,13 @@ def lines_of(text: str, chars: int) -> int:
 
 def fit_sheet(ws: Worksheet) -> None:
     """Widen money columns, widen or wrap crowded text, then make rows tall enough for wrapped text."""
-    for row in ws.iter_rows():
-        for cell in row:
-            if "£" in (cell.number_format or ""):  # typed or calculated, filled or spare
-                widen_to(ws, cell.column, MONEY_WIDTH)
+    cells = ws._cells  # the cells written, by (row, column); iter_rows would make one for every empty place too
+    written = [cells[place] for place in sorted(cells)]  # row by row, as the sheet reads
+    for cell in written:
+        if "£" in (cell.number_format or ""):  # typed or calculated, filled or spare
+            widen_to(ws, cell.column, MONEY_WIDTH)
     merged = {(m.min_row, m.min_col): (m.min_col, m.max_col) for m in ws.merged_cells.ranges}
-    texts = [cell for row in ws.iter_rows() for cell in row
-             if isinstance(cell.value, str) and cell.value and cell.data_type != "f"]
+    texts = [cell for cell in written if isinstance(cell.value, str) and cell.value and cell.data_type != "f"]
     last_col = ws.max_column
     for cell in texts:  # first every width, since a row's height depends on them
         if (cell.row, cell.column) in merged:
@@ -79,10 +79,10 @@ def fit_sheet(ws: Worksheet) -> None:
             widen_to(ws, cell.column, min(MAX_FITTED_WIDTH, text_width(longest, bold, size)))
             continue
         needed = text_width(cell.value, bold, size)
-        if (cell.row, cell.column + 1) not in ws._cells or ws.cell(cell.row, cell.column + 1).value is None:
+        if _empty(cells, cell.row, cell.column + 1):
             room = sum(column_width(ws, c) for c in range(cell.column, last_col + 1))
             if needed > room and cell.column < last_col and all(
-                    ws.cell(cell.row, c).value is None for c in range(cell.column + 1, last_col + 1)):
+                    _empty(cells, cell.row, c) for c in range(cell.column + 1, last_col + 1)):
                 # it would run past the sheet's last column, where printing cuts it: wrap it over the row
                 ws.merge_cells(start_row=cell.row, start_column=cell.column, end_row=cell.row, end_column=last_col)
                 merged[cell.row, cell.column] = (cell.column, last_col)
@@ -106,6 +106,12 @@ def fit_sheet(ws: Worksheet) -> None:
     for number, points in heights.items():
         dimension = ws.row_dimensions[number]
         dimension.height = min(MAX_ROW_POINTS, max(dimension.height or 0.0, points))
+
+
+def _empty(cells: dict, row: int, col: int) -> bool:
+    """No cell at this place, or one with no value (looked up without making one)."""
+    cell = cells.get((row, col))
+    return cell is None or cell.value is None
 
 
 def _bold(cell) -> bool:
