@@ -57,31 +57,31 @@ def text_width(text: str, bold: bool = False, size: float = 11) -> float:
 
 def lines_of(text: str, chars: int) -> int:
     """Lines a wrapped cell needs: word by word, as a spreadsheet wraps."""
-    return sum(max(1, len(textwrap.wrap(part, chars, break_long_words=True))) for part in text.split("\n"))
+    return sum(1 if len(part) <= chars else max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
+               for part in text.split("\n"))  # a line that fits is one line: textwrap is slow (30,000 calls a large case)
 
 
 def fit_sheet(ws: Worksheet) -> None:
     """Widen money columns, widen or wrap crowded text, then make rows tall enough for wrapped text."""
     cells = ws._cells  # the cells written, by (row, column); iter_rows would make one for every empty place too
     written = [cells[place] for place in sorted(cells)]  # row by row, as the sheet reads
-    for cell in written:
-        if "£" in (cell.number_format or ""):  # typed or calculated, filled or spare
-            widen_to(ws, cell.column, MONEY_WIDTH)
+    looks = _Looks()
+    for col in {cell.column for cell in written if looks.money(cell)}:  # typed or calculated, filled or spare
+        widen_to(ws, col, MONEY_WIDTH)
     merged = {(m.min_row, m.min_col): (m.min_col, m.max_col) for m in ws.merged_cells.ranges}
     texts = [cell for cell in written if isinstance(cell.value, str) and cell.value and cell.data_type != "f"]
     last_col = ws.max_column
     for cell in texts:  # first every width, since a row's height depends on them
         if (cell.row, cell.column) in merged:
             continue
-        bold, size = _bold(cell), _size(cell)
-        if cell.alignment and cell.alignment.wrap_text:  # no word broken in two
+        bold, size = looks.font(cell)
+        if looks.wraps(cell):  # no word broken in two
             longest = max(cell.value.split(), key=len, default="")
             widen_to(ws, cell.column, min(MAX_FITTED_WIDTH, text_width(longest, bold, size)))
             continue
         needed = text_width(cell.value, bold, size)
         if _empty(cells, cell.row, cell.column + 1):
-            room = sum(column_width(ws, c) for c in range(cell.column, last_col + 1))
-            if needed > room and cell.column < last_col and all(
+            if cell.column < last_col and not _fits(ws, needed, cell.column, last_col) and all(
                     _empty(cells, cell.row, c) for c in range(cell.column + 1, last_col + 1)):
                 # it would run past the sheet's last column, where printing cuts it: wrap it over the row
                 ws.merge_cells(start_row=cell.row, start_column=cell.column, end_row=cell.row, end_column=last_col)
@@ -95,12 +95,12 @@ def fit_sheet(ws: Worksheet) -> None:
                                        horizontal=cell.alignment.horizontal)
     heights: dict[int, float] = {}
     for cell in texts:
-        if not (cell.alignment and cell.alignment.wrap_text):
+        if not looks.wraps(cell):
             continue
         first, last = merged.get((cell.row, cell.column), (cell.column, cell.column))
         width = sum(column_width(ws, c) for c in range(first, last + 1))
-        size = _size(cell)
-        lines = lines_of(cell.value, characters(_bold(cell), size, width))
+        bold, size = looks.font(cell)
+        lines = lines_of(cell.value, characters(bold, size, width))
         if lines > 1:
             heights[cell.row] = max(heights.get(cell.row, 0.0), lines * LINE_POINTS * size / 11 + PADDING_POINTS)
     for number, points in heights.items():
@@ -114,9 +114,47 @@ def _empty(cells: dict, row: int, col: int) -> bool:
     return cell is None or cell.value is None
 
 
-def _bold(cell) -> bool:
-    return bool(cell.font and cell.font.b)
+def _fits(ws: Worksheet, needed: float, first: int, last: int) -> bool:
+    """The columns from first to last are at least this wide together (adding them up only as far as needed)."""
+    room = 0.0
+    for col in range(first, last + 1):
+        room += column_width(ws, col)
+        if room >= needed:
+            return True
+    return False
 
 
-def _size(cell) -> float:
-    return float(cell.font.sz or 11) if cell.font and cell.font.sz else 11.0
+def _style_id(cell, kind: str) -> int:
+    """A cell's id of one kind of style (0, the default, for a cell never styled)."""
+    style = cell._style
+    return 0 if style is None else getattr(style, kind)
+
+
+class _Looks:
+    """What fitting needs of a cell's style, looked up once per style id: a workbook has a few dozen
+    styles and a large case 200,000 cells, and each openpyxl style attribute builds a proxy object."""
+
+    def __init__(self) -> None:
+        self._money: dict[int, bool] = {}
+        self._fonts: dict[int, tuple[bool, float]] = {}
+        self._wraps: dict[int, bool] = {}
+
+    def money(self, cell) -> bool:
+        key = _style_id(cell, "numFmtId")
+        if key not in self._money:
+            self._money[key] = "£" in (cell.number_format or "")
+        return self._money[key]
+
+    def font(self, cell) -> tuple[bool, float]:
+        """(bold, size in points)."""
+        key = _style_id(cell, "fontId")
+        if key not in self._fonts:
+            font = cell.font
+            self._fonts[key] = (bool(font and font.b), float(font.sz) if font and font.sz else 11.0)
+        return self._fonts[key]
+
+    def wraps(self, cell) -> bool:
+        key = _style_id(cell, "alignmentId")
+        if key not in self._wraps:
+            self._wraps[key] = bool(cell.alignment and cell.alignment.wrap_text)
+        return self._wraps[key]

@@ -141,6 +141,7 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
         # A formula column's formula is the same on every row ([#This Row] references): expanded once
         formula = ("=" + template.formula(column.formula or "", this_table=table, years=layout.years)
                    if column.type == "formula" else None)
+        labels = _labels(template, column.type, column.list)
         for k in range(width):
             header_cell = ws.cell(row, col + k)
             add_note(header_cell, column.help)
@@ -157,8 +158,7 @@ def write_table(ws: Worksheet, table: Table, case: Case, template: Template, lay
                     value = item if column.key == "." else getattr(item, column.key)
                     if column.type == "years":
                         value = value[k] if k < len(value) else None
-                put_input(cell, value, column.type, where=f"{table.key}[{i}].{column.key}",
-                          labels=_labels(template, column.type, column.list))
+                put_input(cell, value, column.type, where=f"{table.key}[{i}].{column.key}", labels=labels)
         if column.is_input:
             validation = _validation(column.type, column.list)
             if validation:
