@@ -424,6 +424,9 @@ def main() -> None:
     """Entry point: every error, the parser's included, is one line with its code, never a traceback."""
     import signal
 
+    # numpy's OpenBLAS starts a thread a core when imported, and they spin: 100 ms of CPU for one workbook,
+    # taken from the other batch worker. xlcase's arrays are small; its workers inherit this.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     signal.signal(signal.SIGTERM, _terminated)
     try:
         status = app(prog_name="xlcase", standalone_mode=False)
