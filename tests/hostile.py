@@ -199,13 +199,20 @@ def malformed_xml(folder: Path) -> Path:
     return _write(folder, "malformed_xml.xlsx", rewrite(data, replace={costs.sheet_part: sheet[: len(sheet) // 2]}))
 
 
+CALCULATED_SHEETS = ("Workforce costs", "Appraisal", "Affordability", "Checks", "Lists")  # validation never reads them
+
+
+def sheet_part_of(data: bytes, name: str) -> str:
+    """The part of a sheet, by name, in a workbook written by xlcase (which writes sheetN in order)."""
+    book = member(data, "xl/workbook.xml").decode()
+    before = book[: book.index(f'<sheet name="{name}"')]
+    return f"xl/worksheets/sheet{before.count('<sheet ') + 1}.xml"
+
+
 def malformed_calculated_sheet(folder: Path) -> Path:
     """The example with its Appraisal sheet (calculated; validation never reads it) cut in the middle."""
     data = example_workbook()
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        book = archive.read("xl/workbook.xml").decode()
-    number = book[: book.index('<sheet name="Appraisal"')].count("<sheet ") + 1  # xlcase writes sheetN in order
-    part = f"xl/worksheets/sheet{number}.xml"
+    part = sheet_part_of(data, "Appraisal")
     sheet = member(data, part)
     return _write(folder, "malformed_calculated_sheet.xlsx", rewrite(data, replace={part: sheet[: len(sheet) // 2]}))
 

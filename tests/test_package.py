@@ -635,5 +635,23 @@ def test_deferred_sheets_are_parsed_when_first_looked_at(tmp_path: Path) -> None
     with pytest.raises(UnreadableWorkbookError, match="not well-formed") as caught:
         package.sheets["Appraisal"].cells
     assert caught.value.location == str(path)
+    with pytest.raises(UnreadableWorkbookError) as again:  # parsed once: the budgets are not charged twice
+        package.sheets["Appraisal"].merged
+    assert again.value is caught.value
     report = validate_workbook(path)
     assert report.readable and report.status == "valid", [f.rule for f in report.findings]
+
+
+def test_a_missing_custom_properties_part_is_noted(tmp_path: Path) -> None:
+    """The package names docProps/custom.xml but the zip lacks it: an unread note, and the rest is read."""
+    from hostile import example_workbook
+
+    path = tmp_path / "no_custom.xlsx"
+    with zipfile.ZipFile(io.BytesIO(example_workbook())) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            if info.filename != "docProps/custom.xml":
+                target.writestr(info, source.read(info))
+    for defer in (False, True):
+        package = open_workbook(path, defer_sheets=defer)
+        assert any("custom" in note for note in package.unread), package.unread
+        assert package.custom_properties == {}

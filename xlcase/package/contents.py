@@ -18,6 +18,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from xlcase.errors import UnreadableWorkbookError
 from xlcase.package.guard import show
 
 COLUMN_CACHE_SIZE = 20_000  # the 18,278 column names there are, and no unbounded growth
@@ -62,6 +63,7 @@ class Sheet:
         self.name = name
         self._contents: tuple[dict[tuple[int, int], Cell], list[str]] | None = (cells, merged)
         self._parse: Callable[[], tuple[dict[tuple[int, int], Cell], list[str]]] | None = None
+        self._failure: UnreadableWorkbookError | None = None
 
     @classmethod
     def deferred(cls, name: str, parse: Callable[[], tuple[dict[tuple[int, int], Cell], list[str]]]) -> Sheet:
@@ -73,8 +75,14 @@ class Sheet:
 
     def _parsed(self) -> tuple[dict[tuple[int, int], Cell], list[str]]:
         if self._contents is None:
+            if self._failure is not None:
+                raise self._failure  # parsed once only: a retry would charge the budgets again
             assert self._parse is not None
-            self._contents, self._parse = self._parse(), None
+            try:
+                self._contents, self._parse = self._parse(), None
+            except UnreadableWorkbookError as exc:
+                self._failure, self._parse = exc, None
+                raise
         return self._contents
 
     def __eq__(self, other: object) -> bool:

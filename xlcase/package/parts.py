@@ -146,13 +146,14 @@ def read_package(path: Path, archive: Archive) -> WorkbookPackage:
     warnings.extend(f"external link to {show(link)}: its values are not refreshed" for link in external_links)
     if more_links:
         warnings.append(f"more external links than the {MAX_LISTED} listed: their values are not refreshed either")
+    custom_properties = _custom_properties(archive, package_rels, notes)
     sheet_reader.unread = notes.all()  # shared: a sheet parsed later notes its dropped merged ranges here
     return WorkbookPackage(
         path=path,
         sheets=sheets,
         tables=tables,
         defined_names=book.defined_names,
-        custom_properties=_custom_properties(archive, package_rels, notes),
+        custom_properties=custom_properties,
         has_macros=has_macros,
         external_links=external_links,
         date1904=book.date1904,

@@ -56,9 +56,10 @@ def text_width(text: str, bold: bool = False, size: float = 11) -> float:
 
 
 def lines_of(text: str, chars: int) -> int:
-    """Lines a wrapped cell needs: word by word, as a spreadsheet wraps."""
-    return sum(1 if len(part) <= chars else max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
-               for part in text.split("\n"))  # a line that fits is one line: textwrap is slow (30,000 calls a large case)
+    """Lines a wrapped cell needs: word by word, as a spreadsheet wraps (a line that fits, and has no tab
+    for textwrap to widen, is one line without asking textwrap, which is slow: 30,000 calls a large case)."""
+    return sum(1 if len(part) <= chars and "\t" not in part
+               else max(1, len(textwrap.wrap(part, chars, break_long_words=True))) for part in text.split("\n"))
 
 
 def fit_sheet(ws: Worksheet) -> None:
