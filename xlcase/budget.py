@@ -91,12 +91,12 @@ def run_budgeted(function: Callable[[Any], Any], items: Sequence[Any], *, budget
     Returns:
         The outcomes in the order of ``items``: the function's result, or a `Stopped`.
     """
-    outcomes: list[Any] = [None] * len(items)
-    queue = collections.deque(range(len(items)))
-    workers: list[_Worker] = []
     import multiprocessing  # here, not at the top: one workbook in this process never needs it (8 ms)
     from multiprocessing.connection import wait
 
+    outcomes: list[Any] = [None] * len(items)
+    queue = collections.deque(range(len(items)))
+    workers: list[_Worker] = []
     context = multiprocessing.get_context("spawn")
 
     def finish(index: int, outcome: Any) -> None:

@@ -15,6 +15,8 @@ rows taller and columns wider than the writers set them.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
+from typing import Any
 
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
@@ -125,37 +127,27 @@ def _fits(ws: Worksheet, needed: float, first: int, last: int) -> bool:
     return False
 
 
-def _style_id(cell, kind: str) -> int:
-    """A cell's id of one kind of style (0, the default, for a cell never styled)."""
-    style = cell._style
-    return 0 if style is None else getattr(style, kind)
-
-
 class _Looks:
     """What fitting needs of a cell's style, looked up once per style id: a workbook has a few dozen
     styles and a large case 200,000 cells, and each openpyxl style attribute builds a proxy object."""
 
     def __init__(self) -> None:
-        self._money: dict[int, bool] = {}
-        self._fonts: dict[int, tuple[bool, float]] = {}
-        self._wraps: dict[int, bool] = {}
+        self._known: dict[tuple[str, int], Any] = {}
+
+    def _look(self, cell, kind: str, read: Callable[[Any], Any]) -> Any:
+        style = cell._style  # None for a cell never styled: the default style, id 0
+        key = (kind, 0 if style is None else getattr(style, kind))
+        if key not in self._known:
+            self._known[key] = read(cell)
+        return self._known[key]
 
     def money(self, cell) -> bool:
-        key = _style_id(cell, "numFmtId")
-        if key not in self._money:
-            self._money[key] = "£" in (cell.number_format or "")
-        return self._money[key]
+        return self._look(cell, "numFmtId", lambda c: "£" in (c.number_format or ""))
 
     def font(self, cell) -> tuple[bool, float]:
         """(bold, size in points)."""
-        key = _style_id(cell, "fontId")
-        if key not in self._fonts:
-            font = cell.font
-            self._fonts[key] = (bool(font and font.b), float(font.sz) if font and font.sz else 11.0)
-        return self._fonts[key]
+        return self._look(cell, "fontId", lambda c: (bool(c.font and c.font.b),
+                                                     float(c.font.sz) if c.font and c.font.sz else 11.0))
 
     def wraps(self, cell) -> bool:
-        key = _style_id(cell, "alignmentId")
-        if key not in self._wraps:
-            self._wraps[key] = bool(cell.alignment and cell.alignment.wrap_text)
-        return self._wraps[key]
+        return self._look(cell, "alignmentId", lambda c: bool(c.alignment and c.alignment.wrap_text))
